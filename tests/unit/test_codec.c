@@ -1,0 +1,469 @@
+/*
+ * The gzip codec: round trips of text and random data of several sizes
+ * through tiny and ordinary buffers, the deflate output checked by zlib's
+ * own inflate, corrupt and truncated streams refused, trailing data left
+ * to the caller, and the byte totals.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+
+#include <zlib.h>
+
+#include "codec.h"
+#include "unit.h"
+
+struct buf {
+	unsigned char *p;
+	size_t len;
+};
+
+static void fill_text(unsigned char *, size_t);
+static void fill_random(unsigned char *, size_t);
+static int compress_buf(
+    const unsigned char *, size_t, int, size_t, size_t, struct buf *);
+static int inflate_buf(
+    const unsigned char *, size_t, size_t, size_t, struct buf *, size_t *);
+static int zlib_gunzip(const unsigned char *, size_t, size_t, struct buf *);
+static void test_name(void);
+static void test_roundtrip(void);
+static void test_corrupt(void);
+static void test_trailing(void);
+static void test_edges(void);
+
+static const size_t sizes[] = {0, 1, 100, 65536, 1024 * 1024 + 1};
+
+/* Output and input chunk sizes: tiny to exercise streaming, and usual. */
+static const size_t outs[] = {7, 4096, 1 << 20};
+static const size_t ins[] = {3, 4096, (size_t)-1};
+
+/* inflate_buf(): the codec neither took input nor gave output. */
+#define STALLED (-2)
+
+static void
+fill_text(unsigned char *p, size_t len)
+{
+	static const char words[] = "the quick brown fox jumps over the lazy "
+	                            "dog, 0123456789 times\n";
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)
+		    words[(i * 7 + i / 61) % (sizeof(words) - 1)];
+}
+
+/* xorshift: reproducible and incompressible. */
+static void
+fill_random(unsigned char *p, size_t len)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)(x >> 32);
+	}
+}
+
+/*
+ * Compress src through the codec, chunk bytes of input and outsz bytes of
+ * output space per call; 0 on CODEC_END with the totals right.
+ */
+static int
+compress_buf(const unsigned char *src, size_t len, int level, size_t chunk,
+    size_t outsz, struct buf *dst)
+{
+	struct codec *c;
+	size_t off = 0, n, o, used, made, cap = len + len / 2 + 1024;
+	enum codec_status st;
+	unsigned long calls = 0;
+	int rv = -1;
+
+	dst->len = 0;
+	if ((dst->p = malloc(cap)) == NULL)
+		return -1;
+	if ((c = codec_deflate_new(level)) == NULL)
+		return -1;
+	for (;;) {
+		n = len - off < chunk ? len - off : chunk;
+		o = cap - dst->len < outsz ? cap - dst->len : outsz;
+		if (o == 0) {
+			FAILF("deflate output too large");
+			goto done;
+		}
+		st = codec_run(c, src + off, n, &used, dst->p + dst->len, o,
+		    &made, off + n == len);
+		off += used;
+		dst->len += made;
+		if (st == CODEC_END)
+			break;
+		if (st != CODEC_OK || ++calls > 100000000) {
+			FAILF("deflate status %d after %zu bytes", st, off);
+			goto done;
+		}
+	}
+	if (off != len || codec_total_in(c) != len ||
+	    codec_total_out(c) != dst->len) {
+		FAILF("deflate totals: in %" PRIu64 " out %" PRIu64
+		      ", want %zu %zu",
+		    codec_total_in(c), codec_total_out(c), len, dst->len);
+		goto done;
+	}
+	rv = 0;
+done:
+	codec_free(c);
+	return rv;
+}
+
+/*
+ * Inflate src through the codec as compress_buf() does, finish = 1 with
+ * the last of the input; returns the last status (or STALLED) and says
+ * how much input was used.
+ */
+static int
+inflate_buf(const unsigned char *src, size_t len, size_t chunk, size_t outsz,
+    struct buf *dst, size_t *consumed)
+{
+	struct codec *c;
+	size_t off = 0, n, o, used, made, cap = 4 * 1024 * 1024;
+	int st;
+
+	dst->len = 0;
+	*consumed = 0;
+	if ((dst->p = malloc(cap)) == NULL)
+		return CODEC_ERROR;
+	if ((c = codec_inflate_new()) == NULL)
+		return CODEC_ERROR;
+	for (;;) {
+		n = len - off < chunk ? len - off : chunk;
+		o = cap - dst->len < outsz ? cap - dst->len : outsz;
+		if (o == 0) {
+			st = STALLED;
+			break;
+		}
+		st = codec_run(c, src + off, n, &used, dst->p + dst->len, o,
+		    &made, off + n == len);
+		off += used;
+		dst->len += made;
+		if (st != CODEC_OK)
+			break;
+		/* Given input and space, the codec must use one of them. */
+		if (used == 0 && made == 0) {
+			st = STALLED;
+			break;
+		}
+	}
+	if (codec_total_in(c) != off || codec_total_out(c) != dst->len)
+		FAILF("inflate totals: in %" PRIu64 " out %" PRIu64
+		      ", want %zu %zu",
+		    codec_total_in(c), codec_total_out(c), off, dst->len);
+	*consumed = off;
+	codec_free(c);
+	return st;
+}
+
+/* zlib's own gzip decoder, as a check on our deflate output. */
+static int
+zlib_gunzip(const unsigned char *src, size_t len, size_t want, struct buf *dst)
+{
+	z_stream z;
+	int r;
+
+	dst->len = 0;
+	if ((dst->p = malloc(want + 1)) == NULL)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (unsigned char *)(uintptr_t)src;
+	z.avail_in = (uInt)len;
+	z.next_out = dst->p;
+	z.avail_out = (uInt)(want + 1);
+	r = inflate(&z, Z_FINISH);
+	dst->len = z.total_out;
+	inflateEnd(&z);
+	return r == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
+}
+
+static void
+test_name(void)
+{
+	const char *n = codec_name();
+
+	CHECK(n != NULL);
+	CHECK(strncmp(n, "zlib ", 5) == 0);
+	CHECK_STR(n + 5, ZLIB_VERSION);
+}
+
+static void
+test_roundtrip(void)
+{
+	struct buf src, gz, plain, check;
+	size_t s, i, in, consumed;
+	int kind, level, st;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (kind = 0; kind < 2; kind++) {
+			src.len = sizes[s];
+			src.p = malloc(src.len + 1);
+			(kind ? fill_random : fill_text)(src.p, src.len);
+			for (i = 0; i < 3; i++) {
+				/* 1 MiB in 3-byte pieces is slow, not useful.
+				 */
+				in = sizes[s] > 65536 && i == 0 ? 4096 : ins[i];
+				level = i == 0 ? 1 : i == 1 ? 6 : 9;
+				if (compress_buf(src.p, src.len, level, in,
+				        outs[i], &gz) == -1) {
+					FAILF("size %zu kind %d outs %zu",
+					    sizes[s], kind, outs[i]);
+					free(gz.p);
+					continue;
+				}
+				/* gzip magic, and zlib's own decoder agrees. */
+				CHECK(gz.len >= 18 && gz.p[0] == 0x1f &&
+				    gz.p[1] == 0x8b);
+				if (zlib_gunzip(
+				        gz.p, gz.len, src.len, &check) == -1 ||
+				    check.len != src.len ||
+				    memcmp(check.p, src.p, src.len) != 0)
+					FAILF("zlib refused our gzip: size %zu "
+					      "kind %d out %zu",
+					    sizes[s], kind, outs[i]);
+				free(check.p);
+				st = inflate_buf(gz.p, gz.len, ins[i], outs[i],
+				    &plain, &consumed);
+				if (st != CODEC_END || consumed != gz.len ||
+				    plain.len != src.len ||
+				    memcmp(plain.p, src.p, src.len) != 0)
+					FAILF("round trip: size %zu kind %d "
+					      "out %zu: status %d, %zu of %zu",
+					    sizes[s], kind, outs[i], st,
+					    plain.len, src.len);
+				free(plain.p);
+				free(gz.p);
+			}
+			free(src.p);
+		}
+	}
+}
+
+static void
+test_corrupt(void)
+{
+	struct buf src, gz, plain;
+	size_t consumed, cut;
+	int st;
+
+	src.len = 100000;
+	src.p = malloc(src.len);
+	fill_text(src.p, src.len);
+	if (compress_buf(src.p, src.len, 6, 4096, 4096, &gz) == -1) {
+		free(gz.p);
+		free(src.p);
+		return;
+	}
+
+	/* A flipped byte in the deflate body. */
+	gz.p[gz.len / 2] ^= 0x55;
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK(st == CODEC_ERROR);
+	free(plain.p);
+	gz.p[gz.len / 2] ^= 0x55;
+
+	/* A bad CRC, then a bad length, in the trailer. */
+	gz.p[gz.len - 8] ^= 0x01;
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[gz.len - 8] ^= 0x01;
+	gz.p[gz.len - 1] ^= 0x80;
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[gz.len - 1] ^= 0x80;
+
+	/* Truncated: finish = 1 with input missing is an error. */
+	for (cut = 0; cut < gz.len; cut += cut < 40 ? 1 : 997) {
+		st = inflate_buf(gz.p, cut, 4096, 4096, &plain, &consumed);
+		if (st != CODEC_ERROR)
+			FAILF("truncated at %zu of %zu: status %d", cut, gz.len,
+			    st);
+		free(plain.p);
+	}
+	st = inflate_buf(gz.p, gz.len - 1, 7, 7, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+
+	/* Garbage and foreign headers. */
+	st = inflate_buf((const unsigned char *)"hello, world", 12, 4096, 4096,
+	    &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[0] = 0x1e;
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[0] = 0x1f;
+	gz.p[2] = 7; /* compression method other than deflate */
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[2] = 8;
+	gz.p[3] = 0xe0; /* reserved flag bits */
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_ERROR);
+	free(plain.p);
+	gz.p[3] = 0;
+
+	/* A zlib (not gzip) stream is refused. */
+	{
+		unsigned char zbuf[256];
+		uLongf zlen = sizeof(zbuf);
+
+		CHECK_INT(compress(zbuf, &zlen, src.p, 100), Z_OK);
+		st = inflate_buf(zbuf, zlen, 4096, 4096, &plain, &consumed);
+		CHECK_INT(st, CODEC_ERROR);
+		free(plain.p);
+	}
+
+	/* Sanity: restored, it decodes again. */
+	st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_END);
+	CHECK_INT(plain.len, src.len);
+	free(plain.p);
+	free(gz.p);
+	free(src.p);
+}
+
+static void
+test_trailing(void)
+{
+	struct buf gz, plain;
+	unsigned char *two;
+	size_t consumed;
+	int st;
+
+	if (compress_buf((const unsigned char *)"abcabcabc", 9, 1, 4096, 4096,
+	        &gz) == -1) {
+		free(gz.p);
+		return;
+	}
+	/* Two members back to back: the codec stops after the first. */
+	two = malloc(2 * gz.len + 5);
+	memcpy(two, gz.p, gz.len);
+	memcpy(two + gz.len, gz.p, gz.len);
+	memcpy(two + 2 * gz.len, "junk!", 5);
+	st = inflate_buf(two, 2 * gz.len + 5, 4096, 4096, &plain, &consumed);
+	CHECK_INT(st, CODEC_END);
+	CHECK_INT(consumed, gz.len);
+	CHECK_INT(plain.len, 9);
+	CHECK(memcmp(plain.p, "abcabcabc", 9) == 0);
+	free(plain.p);
+	st = inflate_buf(two, 2 * gz.len + 5, 3, 7, &plain, &consumed);
+	CHECK_INT(st, CODEC_END);
+	CHECK_INT(consumed, gz.len);
+	free(plain.p);
+	free(two);
+	free(gz.p);
+}
+
+static void
+test_edges(void)
+{
+	struct codec *c;
+	unsigned char out[64], gz[64];
+	size_t used = 99, made = 99, gzlen = 0, off;
+	enum codec_status st;
+	struct buf b;
+
+	errno = 0;
+	CHECK(codec_deflate_new(0) == NULL);
+	CHECK_INT(errno, EINVAL);
+	CHECK(codec_deflate_new(10) == NULL);
+	CHECK(codec_deflate_new(-1) == NULL);
+	codec_free(NULL);
+
+	/* No input and no space: nothing happens, and it is not an error. */
+	c = codec_deflate_new(1);
+	CHECK_INT(codec_run(c, NULL, 0, &used, NULL, 0, &made, 0), CODEC_OK);
+	CHECK_INT(used, 0);
+	CHECK_INT(made, 0);
+	CHECK_INT(codec_run(c, "abc", 3, &used, NULL, 0, &made, 0), CODEC_OK);
+	CHECK_INT(codec_run(c, NULL, 0, &used, NULL, 0, &made, 1), CODEC_OK);
+	CHECK_INT(made, 0);
+	/* Empty input, finished: a valid empty gzip stream. */
+	do {
+		st = codec_run(c, NULL, 0, &used, gz + gzlen, 1, &made, 1);
+		gzlen += made;
+	} while (st == CODEC_OK && gzlen < sizeof(gz));
+	CHECK_INT(st, CODEC_END);
+	/* END is sticky and uses nothing. */
+	CHECK_INT(
+	    codec_run(c, "x", 1, &used, out, sizeof(out), &made, 1), CODEC_END);
+	CHECK_INT(used, 0);
+	CHECK_INT(made, 0);
+	CHECK_INT(codec_total_out(c), gzlen);
+	codec_free(c);
+
+	/* The empty stream inflates to nothing. */
+	c = codec_inflate_new();
+	CHECK_INT(codec_run(c, gz, gzlen, NULL, out, sizeof(out), NULL, 1),
+	    CODEC_END);
+	CHECK_INT(codec_total_in(c), gzlen);
+	CHECK_INT(codec_total_out(c), 0);
+	codec_free(c);
+
+	/* Inflate fed nothing, or given no room, just waits. */
+	if (compress_buf((const unsigned char *)"hello", 5, 1, 5, 64, &b) ==
+	    0) {
+		c = codec_inflate_new();
+		CHECK_INT(
+		    codec_run(c, NULL, 0, &used, out, sizeof(out), &made, 0),
+		    CODEC_OK);
+		CHECK_INT(used + made, 0);
+		CHECK_INT(codec_run(c, b.p, b.len, &used, NULL, 0, &made, 0),
+		    CODEC_OK);
+		CHECK(used < b.len); /* at most the header, no output */
+		CHECK_INT(made, 0);
+		off = used;
+		CHECK_INT(codec_run(c, b.p + off, b.len - off, &used, out,
+		              sizeof(out), &made, 1),
+		    CODEC_END);
+		CHECK_INT(off + used, b.len);
+		CHECK_INT(made, 5);
+		CHECK(memcmp(out, "hello", 5) == 0);
+		CHECK_INT(codec_total_in(c), b.len);
+		CHECK_INT(codec_total_out(c), 5);
+		codec_free(c);
+	}
+	free(b.p);
+
+	/* NULL with a length is the caller's bug: an error, and sticky. */
+	c = codec_inflate_new();
+	CHECK_INT(codec_run(c, NULL, 5, &used, out, sizeof(out), &made, 0),
+	    CODEC_ERROR);
+	CHECK_INT(codec_run(c, gz, gzlen, &used, out, sizeof(out), &made, 1),
+	    CODEC_ERROR);
+	CHECK_INT(used, 0);
+	codec_free(c);
+
+	/* Freed mid-stream: no leak (ASan) and no crash. */
+	c = codec_deflate_new(9);
+	CHECK_INT(codec_run(c, "abc", 3, &used, out, sizeof(out), &made, 0),
+	    CODEC_OK);
+	codec_free(c);
+}
+
+static const struct unit_test tests[] = {
+    {"name", test_name},
+    {"roundtrip", test_roundtrip},
+    {"corrupt", test_corrupt},
+    {"trailing", test_trailing},
+    {"edges", test_edges},
+};
+
+UNIT_MAIN(tests)
