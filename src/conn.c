@@ -1,0 +1,620 @@
+/*
+ * Client connections of a hauld worker.  A connection is a small state
+ * machine driven by conn_run():
+ *
+ *   READING --head parsed--> serve_request() --> WRITING --done-->
+ *       keep-alive: READING (pipelined bytes are parsed at once)
+ *       otherwise:  LINGER (shutdown write side, drain, close)
+ *
+ * Timeouts (--timeout): the whole request head must arrive within it from
+ * its first byte (a slowloris client cannot stretch it byte by byte), an
+ * idle keep-alive connection is closed after it, and so is a send that
+ * makes no progress for that long.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/types.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "gzip.h"
+#include "heritage.h"
+#include "httphdr.h"
+#include "log.h"
+#include "serve.h"
+#include "stats.h"
+#include "worker.h"
+
+#define LINGER_MS 2000
+#define SENDFILE_MAX (1 << 30)
+
+static void conn_cb(evutil_socket_t, short, void *);
+static void conn_run(struct conn *);
+static int conn_fill(struct conn *);
+static void conn_dispatch(struct conn *);
+static int conn_write(struct conn *);
+static void conn_finish(struct conn *);
+static void conn_reset_response(struct conn *);
+static void conn_arm(struct conn *, short, uint64_t);
+static void conn_access_log(struct conn *);
+static const char *conn_date(void);
+
+void
+conn_accept(struct worker *w, int fd, const char *peer)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		stats_add(w->slot, STATS_errors, 1);
+		close(fd);
+		return;
+	}
+	c->w = w;
+	c->fd = fd;
+	c->file_fd = -1;
+	c->state = CONN_READING;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	buf_init(&c->out);
+	c->ev = event_new(w->base, fd, 0, conn_cb, c);
+	if (c->ev == NULL) {
+		log_warnx("%s: event_new failed", __func__);
+		stats_add(w->slot, STATS_errors, 1);
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	w->nconns++;
+	stats_add(w->slot, STATS_conn_accepted, 1);
+	stats_add(w->slot, STATS_conn_open, 1);
+	/* Data usually arrives with the accept: try reading at once. */
+	conn_run(c);
+}
+
+void
+conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	conn_reset_response(c);
+	event_free(c->ev);
+	close(c->fd);
+	free(c->in);
+	buf_free(&c->out);
+	TAILQ_REMOVE(&w->conns, c, entry);
+	w->nconns--;
+	stats_sub(w->slot, STATS_conn_open, 1);
+	free(c);
+	worker_conn_closed(w);
+}
+
+int
+conn_close_if_idle(struct conn *c)
+{
+	if (c->state == CONN_READING && c->in_len == 0) {
+		conn_free(c);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+conn_arm(struct conn *c, short what, uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	event_del(c->ev);
+	event_assign(c->ev, c->w->base, c->fd, what, conn_cb, c);
+	event_add(c->ev, &tv);
+}
+
+static void
+conn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & EV_TIMEOUT) {
+		stats_add(c->w->slot, STATS_timeouts, 1);
+		if (c->state == CONN_READING && c->in_len > 0) {
+			/* RFC 9110 15.5.9: tell a slow client why. */
+			c->keepalive = 0;
+			conn_simple(c, 408, "request timeout");
+			c->state = CONN_WRITING;
+			conn_run(c);
+			return;
+		}
+		conn_free(c);
+		return;
+	}
+	conn_run(c);
+}
+
+/*
+ * Read what the socket has.  Returns 1 with new bytes, 0 when it would
+ * block (the event is armed), -1 when the connection is gone (freed).
+ */
+static int
+conn_fill(struct conn *c)
+{
+	uint64_t now, timeout_ms = (uint64_t)heritage.timeout_s * 1000;
+	ssize_t n;
+
+	if (c->in == NULL && (c->in = malloc(HTTPREQ_MAX_HEAD + 1)) == NULL) {
+		stats_add(c->w->slot, STATS_errors, 1);
+		conn_free(c);
+		return -1;
+	}
+	for (;;) {
+		n = read(c->fd, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
+		if (n > 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (c->in_len == 0) {
+				/* Idle: hold no buffer while waiting. */
+				free(c->in);
+				c->in = NULL;
+				conn_arm(c, EV_READ, timeout_ms);
+			} else {
+				now = now_ms();
+				conn_arm(c, EV_READ, c->deadline_ms > now ?
+				    c->deadline_ms - now : 0);
+			}
+			return 0;
+		}
+		conn_free(c);	/* EOF or a reset */
+		return -1;
+	}
+	if (c->in_len == 0)
+		c->deadline_ms = now_ms() + timeout_ms;
+	c->in_len += (size_t)n;
+	return 1;
+}
+
+static void
+conn_run(struct conn *c)
+{
+	char err[128];
+	int r;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_READING:
+			r = c->in_len > 0 ? httpreq_parse(c->in, c->in_len,
+			    &c->req, err, sizeof(err)) : 0;
+			if (r == 0) {
+				if (c->in_len >= HTTPREQ_MAX_HEAD) {
+					/* httpreq_parse said 431 already */
+					conn_free(c);
+					return;
+				}
+				if (conn_fill(c) != 1)
+					return;
+				continue;
+			}
+			stats_add(c->w->slot, STATS_requests, 1);
+			c->t_start = time(NULL);
+			if (r < 0) {
+				log_debug("%s: %s: %s", __func__, c->peer, err);
+				c->keepalive = 0;
+				c->req.nheaders = 0;
+				c->req.method = NULL;
+				c->req.head_len = c->in_len;
+				snprintf(c->reqline, sizeof(c->reqline), "-");
+				conn_simple(c, -r, err);
+			} else {
+				conn_dispatch(c);
+			}
+			c->state = CONN_WRITING;
+			event_del(c->ev);
+			continue;
+		case CONN_WRITING:
+			r = conn_write(c);
+			if (r == 0)
+				return;
+			if (r == -1) {
+				stats_add(c->w->slot, STATS_errors, 1);
+				conn_access_log(c);
+				conn_free(c);
+				return;
+			}
+			conn_finish(c);
+			if (c->state == CONN_LINGER) {
+				/*
+				 * Closing with unread input would send a
+				 * reset that can destroy the response in
+				 * flight; drain for a bounded time first.
+				 */
+				shutdown(c->fd, SHUT_WR);
+				c->deadline_ms = now_ms() + LINGER_MS;
+				conn_arm(c, EV_READ, LINGER_MS);
+				return;
+			}
+			continue;
+		case CONN_LINGER: {
+			char junk[4096];
+			ssize_t n;
+
+			while ((n = read(c->fd, junk, sizeof(junk))) > 0)
+				;
+			if (n == -1 && errno == EAGAIN &&
+			    now_ms() < c->deadline_ms) {
+				conn_arm(c, EV_READ, c->deadline_ms - now_ms());
+				return;
+			}
+			conn_free(c);
+			return;
+		}
+		}
+	}
+}
+
+/* A complete head is in c->req: decide persistence and serve it. */
+static void
+conn_dispatch(struct conn *c)
+{
+	const char *conn_hdr = httpreq_header(&c->req, "Connection");
+	const char *cl = httpreq_header(&c->req, "Content-Length");
+	const char *te = httpreq_header(&c->req, "Transfer-Encoding");
+	size_t i, j;
+
+	/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only if asked. */
+	if (c->req.minor >= 1)
+		c->keepalive = !httphdr_has_token(conn_hdr, "close");
+	else
+		c->keepalive = httphdr_has_token(conn_hdr, "keep-alive");
+	/* We read no request bodies: one would desync the next request. */
+	if (te != NULL || (cl != NULL && strcmp(cl, "0") != 0))
+		c->keepalive = 0;
+	if (c->w->stopping)
+		c->keepalive = 0;
+
+	/* "METHOD TARGET HTTP/1.x" for the access log, printable only. */
+	j = (size_t)snprintf(c->reqline, sizeof(c->reqline), "%s ",
+	    c->req.method);
+	for (i = 0; c->req.target[i] != '\0' && j + 10 < sizeof(c->reqline);
+	    i++) {
+		unsigned char ch = (unsigned char)c->req.target[i];
+
+		if (ch < 0x21 || ch >= 0x7f || ch == '"' || ch == '\\')
+			j += (size_t)snprintf(c->reqline + j,
+			    sizeof(c->reqline) - j, "\\x%02X", ch);
+		else
+			c->reqline[j++] = (char)ch;
+	}
+	snprintf(c->reqline + j, sizeof(c->reqline) - j, " HTTP/1.%d",
+	    c->req.minor);
+
+	c->head_only = strcmp(c->req.method, "HEAD") == 0;
+	serve_request(c);
+}
+
+/*
+ * Write the response segments.  Returns 1 when all is sent, 0 when the
+ * socket is full (the write event is armed), -1 on an error.
+ */
+static int
+conn_write(struct conn *c)
+{
+	struct stats_slot *slot = c->w->slot;
+	const char *p;
+	struct seg *s;
+	size_t len;
+	ssize_t n;
+	int more, r;
+
+	while (c->cur < c->nsegs) {
+		s = &c->segs[c->cur];
+		more = c->cur + 1 < c->nsegs ? MSG_MORE : 0;
+		switch (s->kind) {
+		case SEG_MEM:
+			n = send(c->fd, c->out.data + s->off, (size_t)s->len,
+			    MSG_NOSIGNAL | more);
+			if (n > 0) {
+				s->off += n;
+				s->len -= n;
+			}
+			break;
+		case SEG_FILE:
+			n = sendfile(c->fd, c->file_fd, &s->off,
+			    s->len > SENDFILE_MAX ? SENDFILE_MAX :
+			    (size_t)s->len);
+			stats_add(slot, STATS_sendfile_calls, 1);
+			if (n == 0) {
+				/* The file shrank while we served it. */
+				log_warnx("%s: %s: file truncated while sending",
+				    __func__, c->peer);
+				return -1;
+			}
+			if (n > 0) {
+				s->len -= n;
+				stats_add(slot, STATS_file_bytes, (uint64_t)n);
+			}
+			break;
+		case SEG_GZIP:
+			r = gzip_pending(c->gz, &p, &len);
+			if (r == -1) {
+				log_warn("%s: %s: gzip", __func__, c->peer);
+				return -1;
+			}
+			if (r == 0) {
+				s->len = 0;
+				n = 0;
+				break;
+			}
+			n = send(c->fd, p, len, MSG_NOSIGNAL);
+			if (n > 0)
+				gzip_consume(c->gz, (size_t)n);
+			break;
+		default:
+			return -1;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				conn_arm(c, EV_WRITE,
+				    (uint64_t)heritage.timeout_s * 1000);
+				return 0;
+			}
+			log_debug("%s: %s: %s", __func__, c->peer,
+			    strerror(errno));
+			return -1;
+		}
+		c->wire_bytes += (uint64_t)n;
+		stats_add(slot, STATS_bytes_out, (uint64_t)n);
+		if (s->len == 0)
+			c->cur++;
+	}
+	return 1;
+}
+
+/* The response is out: count it, log it, then keep alive or linger. */
+static void
+conn_finish(struct conn *c)
+{
+	struct stats_slot *slot = c->w->slot;
+	size_t left;
+
+	switch (c->status / 100) {
+	case 1: stats_add(slot, STATS_resp_1xx, 1); break;
+	case 2: stats_add(slot, STATS_resp_2xx, 1); break;
+	case 3: stats_add(slot, STATS_resp_3xx, 1); break;
+	case 4: stats_add(slot, STATS_resp_4xx, 1); break;
+	default: stats_add(slot, STATS_resp_5xx, 1); break;
+	}
+	if (c->status == 206)
+		stats_add(slot, STATS_resp_206, 1);
+	conn_access_log(c);
+
+	/* Pipelined bytes after this head move to the front. */
+	left = c->in_len > c->req.head_len ? c->in_len - c->req.head_len : 0;
+	if (left > 0)
+		memmove(c->in, c->in + c->req.head_len, left);
+	c->in_len = left;
+	conn_reset_response(c);
+	if (!c->keepalive || c->w->stopping) {
+		c->state = CONN_LINGER;
+		return;
+	}
+	c->state = CONN_READING;
+	if (left > 0)
+		c->deadline_ms = now_ms() + (uint64_t)heritage.timeout_s * 1000;
+}
+
+static void
+conn_reset_response(struct conn *c)
+{
+	if (c->gz != NULL) {
+		stats_add(c->w->slot, STATS_gzip_in, gzip_bytes_in(c->gz));
+		stats_add(c->w->slot, STATS_gzip_out, gzip_bytes_out(c->gz));
+		gzip_close(c->gz);
+		c->gz = NULL;
+	}
+	if (c->file_fd != -1) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	buf_reset(&c->out);
+	c->nsegs = c->cur = 0;
+	c->wire_bytes = 0;
+	c->head_bytes = 0;
+	c->status = 0;
+	c->chunked_body = 0;
+}
+
+/* Combined log format, one line per response, one write(2). */
+static void
+conn_access_log(struct conn *c)
+{
+	char line[1024], stamp[64], ref[200], ua[200];
+	const char *r = NULL, *u = NULL;
+	uint64_t head = c->head_bytes;
+	struct tm tm;
+	size_t i;
+	int n;
+
+	if (heritage.access_fd == -1)
+		return;
+	if (c->req.method != NULL) {
+		r = httpreq_header(&c->req, "Referer");
+		u = httpreq_header(&c->req, "User-Agent");
+	}
+	snprintf(ref, sizeof(ref), "%s", r ? r : "-");
+	snprintf(ua, sizeof(ua), "%s", u ? u : "-");
+	for (i = 0; ref[i] != '\0'; i++)
+		if (ref[i] == '"' || ref[i] == '\\')
+			ref[i] = '\'';
+	for (i = 0; ua[i] != '\0'; i++)
+		if (ua[i] == '"' || ua[i] == '\\')
+			ua[i] = '\'';
+	localtime_r(&c->t_start, &tm);
+	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
+	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" "
+	    "\"%s\"\n", c->peer, stamp, c->reqline, c->status,
+	    (unsigned long long)(c->wire_bytes > head ? c->wire_bytes - head :
+		0), ref, ua);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    write(heritage.access_fd, line, (size_t)n) == -1)
+		stats_add(c->w->slot, STATS_errors, 1);
+}
+
+static const char *
+conn_date(void)
+{
+	static char date[40];
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now != last) {
+		httphdr_date_format(now, date, sizeof(date));
+		last = now;
+	}
+	return date;
+}
+
+const char *
+conn_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 412: return "Precondition Failed";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+void
+conn_status(struct conn *c, int status)
+{
+	conn_reset_response(c);
+	c->status = status;
+	buf_printf(&c->out, "HTTP/1.1 %d %s\r\nServer: hauld/%s\r\n"
+	    "Date: %s\r\n", status, conn_reason(status), PACKAGE_VERSION,
+	    conn_date());
+}
+
+void
+conn_header(struct conn *c, const char *name, const char *fmt, ...)
+{
+	char val[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	buf_printf(&c->out, "%s: %s\r\n", name, val);
+}
+
+void
+conn_end_head(struct conn *c)
+{
+	if (!c->keepalive)
+		buf_printf(&c->out, "Connection: close\r\n");
+	else if (c->req.minor == 0)
+		buf_printf(&c->out, "Connection: keep-alive\r\n");
+	buf_printf(&c->out, "\r\n");
+	c->head_bytes = c->out.len;
+	c->segs[0].kind = SEG_MEM;
+	c->segs[0].off = 0;
+	c->segs[0].len = (off_t)c->out.len;
+	c->nsegs = 1;
+}
+
+void
+conn_body_mem(struct conn *c, const void *p, size_t len)
+{
+	struct seg *s;
+
+	if (c->head_only || len == 0)
+		return;
+	s = &c->segs[c->nsegs - 1];
+	if (s->kind == SEG_MEM && (size_t)(s->off + s->len) == c->out.len) {
+		s->len += (off_t)len;	/* extends the segment before it */
+	} else if (c->nsegs < CONN_MAX_SEGS) {
+		s = &c->segs[c->nsegs++];
+		s->kind = SEG_MEM;
+		s->off = (off_t)c->out.len;
+		s->len = (off_t)len;
+	}
+	buf_add(&c->out, p, len);
+}
+
+void
+conn_set_file(struct conn *c, int fd)
+{
+	if (c->file_fd != -1)
+		close(c->file_fd);
+	c->file_fd = fd;
+}
+
+void
+conn_body_file(struct conn *c, off_t off, off_t len)
+{
+	struct seg *s;
+
+	if (c->head_only || len == 0 || c->nsegs == CONN_MAX_SEGS)
+		return;
+	s = &c->segs[c->nsegs++];
+	s->kind = SEG_FILE;
+	s->off = off;
+	s->len = len;
+}
+
+void
+conn_body_gzip(struct conn *c, struct gzip_stream *gz)
+{
+	struct seg *s;
+
+	c->gz = gz;
+	if (c->head_only || c->nsegs == CONN_MAX_SEGS)
+		return;
+	s = &c->segs[c->nsegs++];
+	s->kind = SEG_GZIP;
+	s->off = 0;
+	s->len = 1;	/* until gzip_pending says the stream ended */
+}
+
+void
+conn_simple(struct conn *c, int status, const char *body)
+{
+	size_t len = strlen(body);
+
+	conn_status(c, status);
+	conn_header(c, "Content-Type", "text/plain; charset=utf-8");
+	conn_header(c, "Content-Length", "%zu", len + 1);
+	conn_end_head(c);
+	conn_body_mem(c, body, len);
+	conn_body_mem(c, "\n", 1);
+}

@@ -1,0 +1,87 @@
+/*
+ * One client connection: read a request head, hand it to serve.c, write
+ * the response (memory, sendfile or gzip segments), then keep the
+ * connection alive, linger, or close.  Everything non-blocking on one
+ * event per connection.
+ */
+#ifndef HAUL_CONN_H
+#define HAUL_CONN_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "httpreq.h"
+#include "util.h"
+
+struct worker;
+struct gzip_stream;
+
+#define CONN_MAX_SEGS 40	/* 2 per range of a multipart body, + 2 */
+
+enum seg_kind { SEG_MEM, SEG_FILE, SEG_GZIP };
+
+struct seg {
+	enum seg_kind kind;
+	off_t off;		/* MEM: offset in out; FILE: file offset */
+	off_t len;		/* bytes left to write (MEM, FILE) */
+};
+
+enum conn_state {
+	CONN_READING,		/* waiting for / reading a request head */
+	CONN_WRITING,		/* sending a response */
+	CONN_LINGER,		/* response sent; draining input before close */
+};
+
+struct conn {
+	TAILQ_ENTRY(conn) entry;
+	struct worker *w;
+	int fd;
+	struct event *ev;
+	enum conn_state state;
+	char peer[64];
+
+	char *in;		/* HTTPREQ_MAX_HEAD + 1 bytes, or NULL when idle */
+	size_t in_len;
+	uint64_t deadline_ms;	/* header read deadline (slowloris bound) */
+	struct httpreq req;
+	char reqline[256];	/* for the access log */
+
+	/* The response. */
+	int status;
+	int keepalive;
+	int head_only;
+	int chunked_body;
+	struct buf out;		/* status line, headers, small bodies */
+	struct seg segs[CONN_MAX_SEGS];
+	unsigned nsegs, cur;
+	int file_fd;
+	struct gzip_stream *gz;
+	uint64_t head_bytes;	/* length of the response head */
+	uint64_t wire_bytes;
+	time_t t_start;
+};
+
+void conn_accept(struct worker *, int fd, const char *peer);
+void conn_free(struct conn *);
+/* Close an idle connection now (graceful stop); 1 if it was idle. */
+int conn_close_if_idle(struct conn *);
+
+/* Response building, used by serve.c. */
+void conn_status(struct conn *, int status);
+void conn_header(struct conn *, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Ends the head; Content-Length, when known, is the caller's header. */
+void conn_end_head(struct conn *);
+void conn_body_mem(struct conn *, const void *, size_t);
+/* Body from the file: takes ownership of fd (closed when done). */
+void conn_set_file(struct conn *, int fd);
+void conn_body_file(struct conn *, off_t off, off_t len);
+void conn_body_gzip(struct conn *, struct gzip_stream *);
+/* A complete text response: status, Content-Type text/plain, body. */
+void conn_simple(struct conn *, int status, const char *body);
+
+const char *conn_reason(int status);
+
+#endif

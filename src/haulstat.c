@@ -1,0 +1,191 @@
+/*
+ * haulstat: read a hauld or haulproxy stats file (read-only mmap) and
+ * show its counters, like varnishstat: once (-1), as JSON (-j), or
+ * refreshed every -i seconds until interrupted.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "opts.h"
+#include "stats.h"
+#include "util.h"
+
+static void usage(FILE *, int) __attribute__((noreturn));
+static void show(const struct stats_region *, const uint64_t *, double,
+    int);
+
+static volatile sig_atomic_t done;
+
+static const struct option longopts[] = {
+	{ "once", no_argument, NULL, '1' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f, "usage: haulstat [-1hjV] [-i seconds] statsfile\n");
+	exit(status);
+}
+
+static void
+on_signal(int sig)
+{
+	done = 1;
+}
+
+/* Totals with per-second rates (since start when prev is NULL). */
+static void
+show(const struct stats_region *r, const uint64_t *prev, double secs,
+    int live)
+{
+	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	unsigned who = r->hdr->kind == STATS_KIND_HAULD ? STATS_D : STATS_P;
+	long long up = (long long)(time(NULL) - r->hdr->start_time);
+	unsigned i;
+	int f, alive;
+
+	stats_totals(r, tot);
+	alive = kill((pid_t)r->hdr->master_pid, 0) == 0 || errno == EPERM;
+	if (live)
+		printf("\033[H\033[2J");
+	printf("%s master pid %lld%s, up %llds, worker restarts %llu\n",
+	    stats_kind_name(r->hdr->kind), (long long)r->hdr->master_pid,
+	    alive ? "" : " (not running)", up,
+	    (unsigned long long)atomic_load_explicit(
+		&r->hdr->worker_restarts, memory_order_relaxed));
+	printf("%-22s %16s %14s\n", "counter", "total", prev ? "per second" :
+	    "avg per second");
+	for (f = 0; f < STATS_NFIELDS; f++) {
+		double rate;
+
+		if (!(stats_field_who[f] & who))
+			continue;
+		if (stats_field_type[f] == GAUGE) {
+			printf("%-22s %16llu %14s\n", stats_field_name[f],
+			    (unsigned long long)tot[f], "");
+			continue;
+		}
+		if (prev != NULL)
+			rate = secs > 0 && tot[f] >= prev[f] ?
+			    (double)(tot[f] - prev[f]) / secs : 0;
+		else
+			rate = up > 0 ? (double)tot[f] / (double)up : 0;
+		printf("%-22s %16llu %14.1f\n", stats_field_name[f],
+		    (unsigned long long)tot[f], rate);
+	}
+	printf("\n%-5s %-8s %-9s %12s %16s %6s\n", "slot", "pid", "state",
+	    "requests", "bytes_out", "conns");
+	for (i = 0; i < r->slot_count; i++) {
+		unsigned st = atomic_load_explicit(&r->slots[i].state,
+		    memory_order_relaxed);
+
+		if (st == SLOT_FREE)
+			continue;
+		stats_slot_read(&r->slots[i], v);
+		printf("%-5u %-8lld %-9s %12llu %16llu %6llu\n", i,
+		    (long long)atomic_load_explicit(&r->slots[i].pid,
+			memory_order_relaxed), stats_state_name(st),
+		    (unsigned long long)v[STATS_requests],
+		    (unsigned long long)v[STATS_bytes_out],
+		    (unsigned long long)v[STATS_conn_open]);
+	}
+	fflush(stdout);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct stats_region r;
+	uint64_t prev[STATS_NFIELDS];
+	long long interval = 1;
+	int ch, once = 0, json = 0, have_prev = 0;
+	char err[256];
+	struct buf b;
+
+	opts_progname = "haulstat";
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":1ji:hV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case '1':
+			once = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'i':
+			interval = opts_int("-i", optarg, 1, 3600);
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("haulstat %s (stats layout %d, codec %s)\n",
+			    PACKAGE_VERSION, STATS_VERSION, codec_name());
+			return 0;
+		case ':':
+			fprintf(stderr, "haulstat: option %s needs a value\n",
+			    argv[optind - 1]);
+			return 2;
+		default:
+			if (optopt != 0)
+				fprintf(stderr, "haulstat: unknown option -%c "
+				    "(see haulstat --help)\n", optopt);
+			else
+				fprintf(stderr, "haulstat: unknown option %s "
+				    "(see haulstat --help)\n",
+				    argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "haulstat: expected one stats file "
+		    "(see haulstat --help)\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (;;) {
+		/* Re-attach each round: a restarted daemon makes a new file. */
+		if (stats_attach(&r, argv[optind], err, sizeof(err)) == -1) {
+			fprintf(stderr, "haulstat: %s\n", err);
+			return 1;
+		}
+		if (json) {
+			buf_init(&b);
+			if (stats_format_json(&r, &b) == -1) {
+				fprintf(stderr, "haulstat: out of memory\n");
+				return 1;
+			}
+			fwrite(b.data, 1, b.len, stdout);
+			fflush(stdout);
+			buf_free(&b);
+		} else {
+			show(&r, have_prev ? prev : NULL, (double)interval,
+			    !once && isatty(STDOUT_FILENO));
+		}
+		stats_totals(&r, prev);
+		have_prev = 1;
+		stats_detach(&r);
+		if (once || done)
+			return 0;
+		sleep((unsigned)interval);
+		if (done)
+			return 0;
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * What a hauld worker inherits across fork, in one place (varnish's
+ * heritage.h): the parsed options and the resources the master opened.
+ * Filled by hauld.c and master.c before the first fork; read-only after.
+ */
+#ifndef HAUL_HERITAGE_H
+#define HAUL_HERITAGE_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+#define HERITAGE_MAX_LISTEN 4
+
+struct heritage {
+	/* Options. */
+	const char *root;
+	unsigned workers;
+	unsigned max_conns;
+	int timeout_s;
+	int grace_s;
+	uint64_t gzip_min;
+	int gzip_level;			/* 0: --no-gzip */
+	const char *access_log;		/* NULL: off; "-": stderr */
+	const char *stats_file;
+	const char *pidfile;
+	const char *user;
+	int daemon;
+	int debug;
+
+	/* Opened by the master. */
+	int root_fd;			/* O_PATH directory of --root */
+	int lfd[HERITAGE_MAX_LISTEN];	/* nonblocking listening sockets */
+	unsigned nlfd;
+	int access_fd;			/* -1: no access log */
+	int death_fd;			/* read end: EOF when the master dies */
+	uid_t uid;			/* --user, resolved */
+	gid_t gid;
+	struct stats_region stats;
+	int is_master;			/* ASSERT_MGT-style guard */
+};
+
+extern struct heritage heritage;
+
+#endif

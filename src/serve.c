@@ -1,0 +1,442 @@
+/*
+ * What hauld answers.  Routes:
+ *   GET|HEAD /download/PATH   a file under --root, with ranges and gzip
+ *   GET|HEAD /metrics         the stats region, Prometheus text format
+ *   GET|HEAD /healthz         "ok"
+ * Errors map in one place (serve_errno_status): ENOENT 404, EACCES 403...
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include "conn.h"
+#include "gzip.h"
+#include "heritage.h"
+#include "httphdr.h"
+#include "log.h"
+#include "mime.h"
+#include "path.h"
+#include "range.h"
+#include "serve.h"
+#include "stats.h"
+#include "worker.h"
+
+enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
+
+static int serve_route_is(const char *, const char *);
+static void serve_download(struct conn *, const char *);
+static void serve_metrics(struct conn *);
+static int serve_open(const char *);
+static int serve_errno_status(int);
+static int serve_not_modified(struct conn *, const char *, time_t);
+static int serve_if_range_ok(struct conn *, const char *, time_t);
+static enum gzip_mode serve_gzip_mode(struct conn *, const char *, off_t);
+static void serve_multipart(struct conn *, int, const struct range_set *,
+    off_t, const char *, const char *);
+
+void
+serve_request(struct conn *c)
+{
+	const char *t = c->req.target, *m = c->req.method;
+	int get_or_head;
+
+	/* RFC 9112 3.2.2: accept absolute-form; the authority is ignored. */
+	if (strncasecmp(t, "http://", 7) == 0) {
+		t = strchr(t + 7, '/');
+		if (t == NULL)
+			t = "/";
+	}
+	/* RFC 9112 3.2: a 1.1 request without exactly one Host is a 400. */
+	if (c->req.minor >= 1 && httpreq_count(&c->req, "Host") != 1) {
+		conn_simple(c, 400, "bad request: missing or repeated Host");
+		return;
+	}
+	if (*t != '/') {
+		conn_simple(c, 400, "bad request target");
+		return;
+	}
+	get_or_head = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	if (!serve_route_is(t, "/metrics") && !serve_route_is(t, "/healthz") &&
+	    strncmp(t, "/download/", 10) != 0) {
+		conn_simple(c, 404, "not found");
+		return;
+	}
+	if (!get_or_head) {
+		/* RFC 9110 15.5.6: 405 lists what is allowed. */
+		conn_status(c, 405);
+		conn_header(c, "Allow", "GET, HEAD");
+		conn_header(c, "Content-Type", "text/plain; charset=utf-8");
+		conn_header(c, "Content-Length", "19");
+		conn_end_head(c);
+		conn_body_mem(c, "method not allowed\n", 19);
+		return;
+	}
+	if (serve_route_is(t, "/healthz"))
+		conn_simple(c, 200, "ok");
+	else if (serve_route_is(t, "/metrics"))
+		serve_metrics(c);
+	else
+		serve_download(c, t + 10);
+}
+
+/* t is route exactly, or route followed by a query. */
+static int
+serve_route_is(const char *t, const char *route)
+{
+	size_t n = strlen(route);
+
+	return strncmp(t, route, n) == 0 && (t[n] == '\0' || t[n] == '?');
+}
+
+static void
+serve_metrics(struct conn *c)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (stats_format_metrics(&heritage.stats, &b) == -1) {
+		buf_free(&b);
+		stats_add(c->w->slot, STATS_errors, 1);
+		conn_simple(c, 500, "out of memory");
+		return;
+	}
+	conn_status(c, 200);
+	conn_header(c, "Content-Type", "text/plain; version=0.0.4; "
+	    "charset=utf-8");
+	conn_header(c, "Content-Length", "%zu", b.len);
+	conn_end_head(c);
+	conn_body_mem(c, b.data, b.len);
+	buf_free(&b);
+}
+
+static int
+serve_errno_status(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case EACCES:
+	case EPERM:
+	case EXDEV:	/* RESOLVE_BENEATH: the path left the root */
+	case ELOOP:
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	default:
+		return 500;
+	}
+}
+
+/*
+ * Open rel beneath the root.  openat2(RESOLVE_BENEATH) lets the kernel
+ * refuse any "..", absolute symlink or symlink that climbs out, with no
+ * race between check and open; a FIFO must not block us, hence O_NONBLOCK.
+ */
+static int
+serve_open(const char *rel)
+{
+	struct open_how how;
+	char full[PATH_MAX], real[PATH_MAX], rootreal[PATH_MAX];
+	size_t n;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, heritage.root_fd, rel, &how, sizeof(how));
+	if (fd != -1 || errno != ENOSYS)
+		return (int)fd;
+
+	/* Kernels before 5.6: resolve, then check the prefix. */
+	if (realpath(heritage.root, rootreal) == NULL)
+		return -1;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", rootreal, rel) >=
+	    sizeof(full)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (realpath(full, real) == NULL)
+		return -1;
+	n = strlen(rootreal);
+	if (strncmp(real, rootreal, n) != 0 || real[n] != '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	return open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+}
+
+/* RFC 9110 13.2.2 steps 3-4: 1 when a 304 should be sent. */
+static int
+serve_not_modified(struct conn *c, const char *etag, time_t mtime)
+{
+	const char *inm = httpreq_header(&c->req, "If-None-Match");
+	const char *ims = httpreq_header(&c->req, "If-Modified-Since");
+	time_t t;
+
+	if (inm != NULL)
+		return httphdr_etag_match(inm, etag, 1);
+	if (ims != NULL && httphdr_date_parse(ims, &t) == 0)
+		return mtime <= t;
+	return 0;
+}
+
+/* RFC 9110 13.1.5: whether the Range may be honoured. */
+static int
+serve_if_range_ok(struct conn *c, const char *etag, time_t mtime)
+{
+	const char *ir = httpreq_header(&c->req, "If-Range");
+	time_t t;
+
+	if (ir == NULL)
+		return 1;
+	if (ir[0] == '"' || strncmp(ir, "W/", 2) == 0)
+		return httphdr_etag_match(ir, etag, 0);
+	/* A date matches only when it is exactly our Last-Modified. */
+	return httphdr_date_parse(ir, &t) == 0 && t == mtime;
+}
+
+/*
+ * SPEC.md: compress when the client allows gzip (q-values honoured), the
+ * type is compressible and the range is at least --gzip-min.  TE: gzip
+ * (RFC 9112 7.4, a transfer coding, HTTP/1.1 only) is preferred when
+ * offered: it leaves the representation and its ranges untouched.
+ */
+static enum gzip_mode
+serve_gzip_mode(struct conn *c, const char *type, off_t len)
+{
+	if (heritage.gzip_level == 0 || c->head_only ||
+	    !mime_compressible(type) || (uint64_t)len < heritage.gzip_min)
+		return GZ_NONE;
+	if (c->req.minor >= 1 &&
+	    httphdr_accepts(httpreq_header(&c->req, "TE"), "gzip"))
+		return GZ_TRANSFER;
+	if (httphdr_accepts(httpreq_header(&c->req, "Accept-Encoding"),
+	    "gzip"))
+		return GZ_CONTENT;
+	return GZ_NONE;
+}
+
+static void
+serve_download(struct conn *c, const char *rest)
+{
+	char rel[PATH_MAX_LEN], err[128], etag[64], lastmod[40], cr[96];
+	char body[160];
+	unsigned char sniff[MIME_SNIFF_LEN];
+	const char *type, *range_hdr, *im;
+	struct range_set rs;
+	struct gzip_stream *gz;
+	enum range_result rr;
+	enum gzip_mode gzm;
+	struct stat st;
+	off_t first, len;
+	ssize_t n;
+	int fd, status, vary;
+	time_t t;
+
+	if (path_decode(rest, rel, sizeof(rel), err, sizeof(err)) == -1) {
+		snprintf(body, sizeof(body), "bad path: %s", err);
+		conn_simple(c, 400, body);
+		return;
+	}
+	if ((fd = serve_open(rel)) == -1) {
+		status = serve_errno_status(errno);
+		if (status == 500) {
+			log_warn("%s: open %s", __func__, rel);
+			stats_add(c->w->slot, STATS_errors, 1);
+		}
+		conn_simple(c, status, status == 404 ? "not found" :
+		    status == 403 ? "forbidden" : status == 414 ?
+		    "path too long" : "internal error");
+		return;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_warn("%s: fstat %s", __func__, rel);
+		stats_add(c->w->slot, STATS_errors, 1);
+		close(fd);
+		conn_simple(c, 500, "internal error");
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		conn_simple(c, 403, "forbidden: not a regular file");
+		return;
+	}
+
+	httphdr_etag(etag, sizeof(etag), (long long)st.st_mtim.tv_sec,
+	    st.st_mtim.tv_nsec, st.st_size);
+	httphdr_date_format(st.st_mtim.tv_sec, lastmod, sizeof(lastmod));
+	if ((type = mime_by_ext(rel)) == NULL) {
+		n = pread(fd, sniff, sizeof(sniff), 0);
+		type = mime_sniff(sniff, n > 0 ? (size_t)n : 0);
+	}
+	vary = heritage.gzip_level > 0 && mime_compressible(type);
+
+	/* RFC 9110 13.2.2: If-Match, If-Unmodified-Since, then the rest. */
+	im = httpreq_header(&c->req, "If-Match");
+	if ((im != NULL && !httphdr_etag_match(im, etag, 0)) ||
+	    (im == NULL && httpreq_header(&c->req, "If-Unmodified-Since") &&
+	    httphdr_date_parse(httpreq_header(&c->req,
+		"If-Unmodified-Since"), &t) == 0 && st.st_mtim.tv_sec > t)) {
+		close(fd);
+		conn_simple(c, 412, "precondition failed");
+		return;
+	}
+	if (serve_not_modified(c, etag, st.st_mtim.tv_sec)) {
+		close(fd);
+		conn_status(c, 304);
+		conn_header(c, "ETag", "%s", etag);
+		conn_header(c, "Last-Modified", "%s", lastmod);
+		if (vary)
+			conn_header(c, "Vary", "Accept-Encoding");
+		conn_end_head(c);
+		return;
+	}
+
+	/* RFC 9110 14.2: only GET has range semantics; HEAD gets a 200. */
+	range_hdr = c->head_only ? NULL : httpreq_header(&c->req, "Range");
+	if (range_hdr != NULL && httpreq_count(&c->req, "Range") > 1)
+		range_hdr = NULL;
+	if (range_hdr != NULL && !serve_if_range_ok(c, etag,
+	    st.st_mtim.tv_sec))
+		range_hdr = NULL;
+	rr = range_parse(range_hdr, st.st_size, &rs, err, sizeof(err));
+	if (rr == RANGE_UNSATISFIABLE) {
+		close(fd);
+		conn_status(c, 416);
+		range_format_unsatisfied(cr, sizeof(cr), st.st_size);
+		conn_header(c, "Content-Range", "%s", cr);
+		conn_header(c, "Content-Type", "text/plain; charset=utf-8");
+		conn_header(c, "Content-Length", "22");
+		conn_end_head(c);
+		conn_body_mem(c, "range not satisfiable\n", 22);
+		return;
+	}
+	if (rr == RANGE_OK && rs.n > 1) {
+		serve_multipart(c, fd, &rs, st.st_size, type, etag);
+		return;
+	}
+	if (rr == RANGE_OK) {
+		status = 206;
+		first = rs.r[0].first;
+		len = rs.r[0].last - rs.r[0].first + 1;
+	} else {
+		status = 200;
+		first = 0;
+		len = st.st_size;
+	}
+
+	gz = NULL;
+	gzm = serve_gzip_mode(c, type, len);
+	if (gzm != GZ_NONE) {
+		/* HTTP/1.0 has no chunks: the body ends when we close. */
+		if (c->req.minor == 0)
+			c->keepalive = 0;
+		gz = gzip_open(fd, first, len, heritage.gzip_level,
+		    c->req.minor >= 1);
+		if (gz == NULL) {
+			log_warnx("%s: no memory for a gzip stream",
+			    __func__);
+			stats_add(c->w->slot, STATS_errors, 1);
+			gzm = GZ_NONE;	/* serve it plain instead */
+		}
+	}
+
+	conn_status(c, status);
+	conn_set_file(c, fd);
+	conn_header(c, "Content-Type", "%s", type);
+	conn_header(c, "Accept-Ranges", "bytes");
+	conn_header(c, "ETag", "%s", etag);
+	conn_header(c, "Last-Modified", "%s", lastmod);
+	if (vary)
+		conn_header(c, "Vary", "Accept-Encoding");
+	if (status == 206) {
+		range_format(cr, sizeof(cr), rs.r[0].first, rs.r[0].last,
+		    st.st_size);
+		conn_header(c, "Content-Range", "%s", cr);
+	}
+	switch (gzm) {
+	case GZ_NONE:
+		conn_header(c, "Content-Length", "%lld", (long long)len);
+		conn_end_head(c);
+		conn_body_file(c, first, len);
+		break;
+	case GZ_TRANSFER:
+		conn_header(c, "Transfer-Encoding", "gzip, chunked");
+		conn_end_head(c);
+		conn_body_gzip(c, gz);
+		break;
+	case GZ_CONTENT:
+		/*
+		 * The range names identity bytes and the body is their gzip
+		 * (SPEC.md, as in the original demo); see gzip.c.
+		 */
+		conn_header(c, "Content-Encoding", "gzip");
+		if (c->req.minor >= 1)
+			conn_header(c, "Transfer-Encoding", "chunked");
+		conn_end_head(c);
+		conn_body_gzip(c, gz);
+		break;
+	}
+}
+
+/*
+ * RFC 9110 14.6: several ranges as multipart/byteranges.  Each part is a
+ * small head in memory and a sendfile segment; the total length is known,
+ * so the response has a Content-Length.  Parts are not compressed.
+ */
+static void
+serve_multipart(struct conn *c, int fd, const struct range_set *rs,
+    off_t size, const char *type, const char *etag)
+{
+	char boundary[40], part[RANGE_MAX][256];
+	size_t plen[RANGE_MAX], i, closing_len;
+	char closing[64];
+	off_t total = 0;
+	static unsigned long seq;
+
+	snprintf(boundary, sizeof(boundary), "haul%08lx%08lx",
+	    (unsigned long)getpid(), ++seq);
+	for (i = 0; i < rs->n; i++) {
+		char cr[96];
+
+		range_format(cr, sizeof(cr), rs->r[i].first, rs->r[i].last,
+		    size);
+		plen[i] = (size_t)snprintf(part[i], sizeof(part[i]),
+		    "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n",
+		    boundary, type, cr);
+		total += (off_t)plen[i] + rs->r[i].last - rs->r[i].first + 1;
+	}
+	closing_len = (size_t)snprintf(closing, sizeof(closing), "\r\n--%s--\r\n",
+	    boundary);
+	total += (off_t)closing_len;
+
+	conn_status(c, 206);
+	conn_set_file(c, fd);
+	conn_header(c, "Content-Type", "multipart/byteranges; boundary=%s",
+	    boundary);
+	conn_header(c, "Accept-Ranges", "bytes");
+	conn_header(c, "ETag", "%s", etag);
+	conn_header(c, "Content-Length", "%lld", (long long)total);
+	conn_end_head(c);
+	for (i = 0; i < rs->n; i++) {
+		conn_body_mem(c, part[i], plen[i]);
+		conn_body_file(c, rs->r[i].first,
+		    rs->r[i].last - rs->r[i].first + 1);
+	}
+	conn_body_mem(c, closing, closing_len);
+}

@@ -1,0 +1,424 @@
+/*
+ * Stats region: creation (anonymous or file-backed, published with a
+ * ready flag and an atomic rename), read-only attachment with validation,
+ * summing, and the three output formats (dump, Prometheus, JSON).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats.h"
+
+static size_t stats_map_len(unsigned);
+static void stats_bind(struct stats_region *, void *, size_t);
+
+const char *const stats_field_name[STATS_NFIELDS] = {
+#define X(name, who, type, help) #name,
+	STATS_FIELDS(X)
+#undef X
+};
+const char *const stats_field_help[STATS_NFIELDS] = {
+#define X(name, who, type, help) help,
+	STATS_FIELDS(X)
+#undef X
+};
+const unsigned char stats_field_who[STATS_NFIELDS] = {
+#define X(name, who, type, help) who,
+	STATS_FIELDS(X)
+#undef X
+};
+const unsigned char stats_field_type[STATS_NFIELDS] = {
+#define X(name, who, type, help) type,
+	STATS_FIELDS(X)
+#undef X
+};
+
+_Static_assert(sizeof(struct stats_header) <= STATS_HEADER_SIZE,
+    "stats header outgrew its reserved size");
+_Static_assert(sizeof(struct stats_slot) % 64 == 0,
+    "stats slots must fill whole cache lines");
+
+static size_t
+stats_map_len(unsigned slot_count)
+{
+	return STATS_HEADER_SIZE +
+	    ((size_t)slot_count + 1) * sizeof(struct stats_slot);
+}
+
+static void
+stats_bind(struct stats_region *r, void *base, size_t len)
+{
+	r->base = base;
+	r->map_len = len;
+	r->hdr = base;
+	r->slots = (struct stats_slot *)((char *)base + STATS_HEADER_SIZE);
+	r->slot_count = r->hdr->slot_count;
+	r->retired = &r->slots[r->slot_count];
+}
+
+int
+stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
+    unsigned slot_count)
+{
+	size_t len = stats_map_len(slot_count);
+	char tmp[4096];
+	void *base;
+	int fd = -1, saved;
+
+	memset(r, 0, sizeof(*r));
+	if (path == NULL) {
+		base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED)
+			return -1;
+	} else {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+		    (long)getpid()) >= sizeof(tmp)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd == -1)
+			return -1;
+		if (ftruncate(fd, (off_t)len) == -1)
+			goto fail;
+		base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    0);
+		if (base == MAP_FAILED)
+			goto fail;
+	}
+	memset(base, 0, len);
+	r->hdr = base;
+	r->hdr->magic = STATS_MAGIC;
+	r->hdr->version = STATS_VERSION;
+	r->hdr->header_size = STATS_HEADER_SIZE;
+	r->hdr->slot_size = sizeof(struct stats_slot);
+	r->hdr->slot_count = slot_count;
+	r->hdr->nfields = STATS_NFIELDS;
+	r->hdr->kind = kind;
+	r->hdr->master_pid = getpid();
+	r->hdr->start_time = time(NULL);
+	stats_bind(r, base, len);
+	/* Publish, then ready (varnish common_vsc.c): readers check it. */
+	atomic_store_explicit(&r->hdr->ready, 1, memory_order_release);
+	if (fd != -1) {
+		if (rename(tmp, path) == -1) {
+			saved = errno;
+			munmap(base, len);
+			errno = saved;
+			goto fail;
+		}
+		close(fd);
+	}
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+stats_validate(const void *base, size_t len, char *err, size_t errlen)
+{
+	const struct stats_header *h = base;
+	size_t want;
+
+	if (len < STATS_HEADER_SIZE) {
+		snprintf(err, errlen, "too small to be a stats region "
+		    "(%zu bytes)", len);
+		return -1;
+	}
+	if (h->magic != STATS_MAGIC) {
+		snprintf(err, errlen, "not a haul stats file (bad magic)");
+		return -1;
+	}
+	if (h->version != STATS_VERSION) {
+		snprintf(err, errlen, "stats layout version %u, this program "
+		    "reads version %u", h->version, STATS_VERSION);
+		return -1;
+	}
+	if (h->header_size != STATS_HEADER_SIZE ||
+	    h->slot_size != sizeof(struct stats_slot) ||
+	    h->nfields != STATS_NFIELDS) {
+		snprintf(err, errlen, "stats layout sizes do not match "
+		    "(header %u, slot %u, fields %u)", h->header_size,
+		    h->slot_size, h->nfields);
+		return -1;
+	}
+	if (h->slot_count == 0 || h->slot_count > 4096) {
+		snprintf(err, errlen, "implausible slot count %u",
+		    h->slot_count);
+		return -1;
+	}
+	want = stats_map_len(h->slot_count);
+	if (len < want) {
+		snprintf(err, errlen, "truncated stats file (%zu of %zu "
+		    "bytes)", len, want);
+		return -1;
+	}
+	if (h->kind != STATS_KIND_HAULD && h->kind != STATS_KIND_PROXY) {
+		snprintf(err, errlen, "unknown daemon kind %u", h->kind);
+		return -1;
+	}
+	if (!atomic_load_explicit(&((struct stats_header *)base)->ready,
+	    memory_order_acquire)) {
+		snprintf(err, errlen, "stats region is not ready yet");
+		return -1;
+	}
+	return 0;
+}
+
+int
+stats_attach(struct stats_region *r, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	void *base;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size < STATS_HEADER_SIZE) {
+		snprintf(err, errlen, "%s: too small to be a stats region "
+		    "(%lld bytes)", path, (long long)st.st_size);
+		close(fd);
+		return -1;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		return -1;
+	}
+	if (stats_validate(base, (size_t)st.st_size, err, errlen) == -1) {
+		munmap(base, (size_t)st.st_size);
+		return -1;
+	}
+	stats_bind(r, base, (size_t)st.st_size);
+	return 0;
+}
+
+void
+stats_detach(struct stats_region *r)
+{
+	if (r->base != NULL)
+		munmap(r->base, r->map_len);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+stats_slot_read(const struct stats_slot *s, uint64_t out[STATS_NFIELDS])
+{
+	int i;
+
+	for (i = 0; i < STATS_NFIELDS; i++)
+		out[i] = atomic_load_explicit(
+		    &((struct stats_slot *)s)->c[i], memory_order_relaxed);
+}
+
+void
+stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
+{
+	uint64_t v[STATS_NFIELDS];
+	unsigned i;
+	int f;
+
+	stats_slot_read(r->retired, out);
+	for (i = 0; i < r->slot_count; i++) {
+		if (atomic_load_explicit(&r->slots[i].state,
+		    memory_order_relaxed) == SLOT_FREE)
+			continue;
+		stats_slot_read(&r->slots[i], v);
+		for (f = 0; f < STATS_NFIELDS; f++)
+			out[f] += v[f];
+	}
+}
+
+void
+stats_slot_retire(struct stats_region *r, unsigned idx)
+{
+	struct stats_slot *s = &r->slots[idx];
+	uint64_t v[STATS_NFIELDS];
+	int f;
+
+	stats_slot_read(s, v);
+	/*
+	 * Add to retired first, then zero: a reader summing in between may
+	 * count the worker twice for an instant, but totals never go
+	 * backwards, which is what rate displays need.
+	 */
+	for (f = 0; f < STATS_NFIELDS; f++) {
+		if (stats_field_type[f] == COUNTER)
+			atomic_fetch_add_explicit(&r->retired->c[f], v[f],
+			    memory_order_relaxed);
+	}
+	atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
+	for (f = 0; f < STATS_NFIELDS; f++)
+		atomic_store_explicit(&s->c[f], 0, memory_order_relaxed);
+	atomic_store_explicit(&s->pid, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->generation, 1, memory_order_relaxed);
+}
+
+const char *
+stats_state_name(unsigned st)
+{
+	static const char *const names[] = { "free", "starting", "running",
+		"stopping" };
+
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
+}
+
+const char *
+stats_kind_name(unsigned kind)
+{
+	return kind == STATS_KIND_HAULD ? "hauld" :
+	    kind == STATS_KIND_PROXY ? "haulproxy" : "unknown";
+}
+
+static int
+stats_shown(const struct stats_region *r, int f)
+{
+	unsigned who = r->hdr->kind == STATS_KIND_HAULD ? STATS_D : STATS_P;
+
+	return (stats_field_who[f] & who) != 0;
+}
+
+int
+stats_format_dump(const struct stats_region *r, struct buf *b)
+{
+	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	unsigned i;
+	int f;
+
+	stats_totals(r, tot);
+	buf_printf(b, "stats: up %llds, worker restarts %llu\n",
+	    (long long)(time(NULL) - r->hdr->start_time),
+	    (unsigned long long)atomic_load_explicit(
+		&r->hdr->worker_restarts, memory_order_relaxed));
+	buf_printf(b, "stats: totals:");
+	for (f = 0; f < STATS_NFIELDS; f++)
+		if (stats_shown(r, f))
+			buf_printf(b, " %s=%llu", stats_field_name[f],
+			    (unsigned long long)tot[f]);
+	buf_printf(b, "\n");
+	for (i = 0; i < r->slot_count; i++) {
+		unsigned st = atomic_load_explicit(&r->slots[i].state,
+		    memory_order_relaxed);
+
+		if (st == SLOT_FREE)
+			continue;
+		stats_slot_read(&r->slots[i], v);
+		buf_printf(b, "stats: slot %u pid %lld %s requests=%llu "
+		    "conn_open=%llu bytes_out=%llu\n", i,
+		    (long long)atomic_load_explicit(&r->slots[i].pid,
+			memory_order_relaxed), stats_state_name(st),
+		    (unsigned long long)v[STATS_requests],
+		    (unsigned long long)v[STATS_conn_open],
+		    (unsigned long long)v[STATS_bytes_out]);
+	}
+	return b->failed ? -1 : 0;
+}
+
+int
+stats_format_metrics(const struct stats_region *r, struct buf *b)
+{
+	const char *prefix = stats_kind_name(r->hdr->kind);
+	uint64_t tot[STATS_NFIELDS];
+	int f;
+
+	/* Prometheus text exposition format 0.0.4. */
+	stats_totals(r, tot);
+	for (f = 0; f < STATS_NFIELDS; f++) {
+		const char *sfx;
+
+		if (!stats_shown(r, f))
+			continue;
+		sfx = stats_field_type[f] == COUNTER ? "_total" : "";
+		buf_printf(b, "# HELP %s_%s%s %s.\n# TYPE %s_%s%s %s\n"
+		    "%s_%s%s %llu\n", prefix, stats_field_name[f], sfx,
+		    stats_field_help[f], prefix, stats_field_name[f], sfx,
+		    stats_field_type[f] == COUNTER ? "counter" : "gauge",
+		    prefix, stats_field_name[f], sfx,
+		    (unsigned long long)tot[f]);
+	}
+	buf_printf(b, "# HELP %s_worker_restarts_total Workers restarted "
+	    "after dying.\n# TYPE %s_worker_restarts_total counter\n"
+	    "%s_worker_restarts_total %llu\n", prefix, prefix, prefix,
+	    (unsigned long long)atomic_load_explicit(
+		&r->hdr->worker_restarts, memory_order_relaxed));
+	buf_printf(b, "# HELP %s_start_time_seconds Start time of the "
+	    "master process since the epoch.\n# TYPE %s_start_time_seconds "
+	    "gauge\n%s_start_time_seconds %lld\n", prefix, prefix, prefix,
+	    (long long)r->hdr->start_time);
+	return b->failed ? -1 : 0;
+}
+
+int
+stats_format_json(const struct stats_region *r, struct buf *b)
+{
+	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	const char *sep = "";
+	unsigned i;
+	int f;
+
+	stats_totals(r, tot);
+	buf_printf(b, "{\"kind\":\"%s\",\"master_pid\":%lld,"
+	    "\"start_time\":%lld,\"uptime\":%lld,\"worker_restarts\":%llu,"
+	    "\"totals\":{", stats_kind_name(r->hdr->kind),
+	    (long long)r->hdr->master_pid, (long long)r->hdr->start_time,
+	    (long long)(time(NULL) - r->hdr->start_time),
+	    (unsigned long long)atomic_load_explicit(
+		&r->hdr->worker_restarts, memory_order_relaxed));
+	for (f = 0; f < STATS_NFIELDS; f++) {
+		if (!stats_shown(r, f))
+			continue;
+		buf_printf(b, "%s\"%s\":%llu", sep, stats_field_name[f],
+		    (unsigned long long)tot[f]);
+		sep = ",";
+	}
+	buf_printf(b, "},\"workers\":[");
+	sep = "";
+	for (i = 0; i < r->slot_count; i++) {
+		unsigned st = atomic_load_explicit(&r->slots[i].state,
+		    memory_order_relaxed);
+
+		if (st == SLOT_FREE)
+			continue;
+		stats_slot_read(&r->slots[i], v);
+		buf_printf(b, "%s{\"slot\":%u,\"pid\":%lld,\"state\":\"%s\","
+		    "\"requests\":%llu,\"bytes_out\":%llu,\"conn_open\":%llu}",
+		    sep, i, (long long)atomic_load_explicit(&r->slots[i].pid,
+			memory_order_relaxed), stats_state_name(st),
+		    (unsigned long long)v[STATS_requests],
+		    (unsigned long long)v[STATS_bytes_out],
+		    (unsigned long long)v[STATS_conn_open]);
+		sep = ",";
+	}
+	buf_printf(b, "]}\n");
+	return b->failed ? -1 : 0;
+}

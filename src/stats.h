@@ -1,0 +1,140 @@
+/*
+ * The shared-memory stats region: a versioned header, then one slot per
+ * worker on its own cache lines, then a block of retired totals.  Workers
+ * write only their slot's counters (relaxed atomics); the master writes
+ * the header and each slot's pid, state and generation.  Readers (haulstat,
+ * /metrics) copy and sum with atomic loads and tolerate concurrent updates.
+ *
+ *   offset 0            struct stats_header   (STATS_HEADER_SIZE bytes)
+ *   then                struct stats_slot[slot_count]
+ *   then                struct stats_slot     retired totals
+ */
+#ifndef HAUL_STATS_H
+#define HAUL_STATS_H
+
+#include <sys/types.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats_fields.h"
+#include "util.h"
+
+#define STATS_MAGIC 0x4c554148u /* "HAUL" little-endian */
+#define STATS_VERSION 1
+#define STATS_HEADER_SIZE 128
+
+enum stats_kind { STATS_KIND_HAULD = 1, STATS_KIND_PROXY = 2 };
+enum stats_who { STATS_D = 1, STATS_P = 2, STATS_DP = 3 };
+enum stats_type { COUNTER, GAUGE };
+
+enum stats_field {
+#define X(name, who, type, help) STATS_##name,
+	STATS_FIELDS(X)
+#undef X
+	STATS_NFIELDS
+};
+
+enum stats_state {
+	SLOT_FREE = 0,
+	SLOT_STARTING,
+	SLOT_RUNNING,
+	SLOT_STOPPING,
+};
+
+struct stats_header {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t slot_size;
+	uint32_t slot_count;
+	uint32_t nfields;
+	uint32_t kind;
+	uint32_t pad0;
+	int64_t master_pid;
+	int64_t start_time;		/* wall clock seconds */
+	_Atomic uint64_t worker_restarts; /* written by the master */
+	_Atomic uint32_t ready;		/* set last, with release order */
+};
+
+struct stats_slot {
+	_Alignas(64) _Atomic int64_t pid;
+	_Atomic uint64_t generation;
+	_Atomic uint32_t state;
+	_Alignas(64) _Atomic uint64_t c[STATS_NFIELDS];
+};
+
+struct stats_region {
+	void *base;
+	size_t map_len;
+	struct stats_header *hdr;
+	struct stats_slot *slots;
+	struct stats_slot *retired;
+	unsigned slot_count;
+};
+
+/* Field metadata, expanded from stats_fields.h. */
+extern const char *const stats_field_name[STATS_NFIELDS];
+extern const char *const stats_field_help[STATS_NFIELDS];
+extern const unsigned char stats_field_who[STATS_NFIELDS];
+extern const unsigned char stats_field_type[STATS_NFIELDS];
+
+/*
+ * Create a region for slot_count slots.  path NULL: an anonymous shared
+ * mapping (inherited across fork).  Otherwise the file is built under a
+ * temporary name, filled, marked ready and renamed into place.  Returns 0
+ * or -1 with errno.
+ */
+int stats_create(struct stats_region *, const char *path, enum stats_kind,
+    unsigned slot_count);
+
+/*
+ * Map an existing stats file read-only and validate magic, version, sizes
+ * and readiness.  Returns 0, or -1 with a message in err.
+ */
+int stats_attach(struct stats_region *, const char *path, char *err,
+    size_t errlen);
+void stats_detach(struct stats_region *);
+
+/* Pure validation of a mapped region of len bytes (used by attach). */
+int stats_validate(const void *base, size_t len, char *err, size_t errlen);
+
+static inline void
+stats_add(struct stats_slot *s, enum stats_field f, uint64_t n)
+{
+	if (s != NULL)
+		atomic_fetch_add_explicit(&s->c[f], n, memory_order_relaxed);
+}
+
+static inline void
+stats_sub(struct stats_slot *s, enum stats_field f, uint64_t n)
+{
+	if (s != NULL)
+		atomic_fetch_sub_explicit(&s->c[f], n, memory_order_relaxed);
+}
+
+/* Copy one slot's counters. */
+void stats_slot_read(const struct stats_slot *, uint64_t out[STATS_NFIELDS]);
+
+/* Totals: live slots plus the retired block (gauges: live slots only). */
+void stats_totals(const struct stats_region *, uint64_t out[STATS_NFIELDS]);
+
+/*
+ * Master: fold a dead worker's counters into the retired block, zero the
+ * slot, bump its generation and mark it free.  Gauges are not folded.
+ */
+void stats_slot_retire(struct stats_region *, unsigned idx);
+
+/* Prometheus text exposition of the region. prefix: "hauld" or "haulproxy" */
+int stats_format_metrics(const struct stats_region *, struct buf *);
+
+/* The SIGUSR1 dump: totals, then one row per live slot. */
+int stats_format_dump(const struct stats_region *, struct buf *);
+
+/* JSON object with totals and per-slot rows (haulstat -j). */
+int stats_format_json(const struct stats_region *, struct buf *);
+
+const char *stats_state_name(unsigned);
+const char *stats_kind_name(unsigned);
+
+#endif

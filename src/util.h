@@ -1,0 +1,37 @@
+/*
+ * Small helpers: allocation that dies with a message (setup code only),
+ * file descriptor flags, monotonic time, and a growable text buffer.
+ */
+#ifndef HAUL_UTIL_H
+#define HAUL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+char *xstrdup(const char *);
+
+int fd_cloexec(int);
+int fd_nonblock(int);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t now_ms(void);
+
+/* A growable byte buffer; on allocation failure it sets failed and stops. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	int failed;
+};
+
+void buf_init(struct buf *);
+void buf_free(struct buf *);
+void buf_reset(struct buf *);
+int buf_add(struct buf *, const void *, size_t);
+int buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

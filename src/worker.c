@@ -1,0 +1,235 @@
+/*
+ * A hauld worker process: after fork it clears the master's signal
+ * handlers, drops privileges, builds its own event_base, and accepts on
+ * the inherited listening sockets until told to stop.
+ *
+ * Signals (apache's prefork and nginx's workers do the same):
+ *   SIGTERM  stop accepting, finish in-flight responses, exit 0
+ *   SIGQUIT  exit now
+ *   SIGINT   ignored: a Ctrl-C reaches the whole process group, and the
+ *            master alone decides how the workers stop
+ *   SIGHUP, SIGUSR1, SIGPIPE  ignored
+ * EOF on the death pipe (the master is gone) acts as SIGTERM.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "heritage.h"
+#include "log.h"
+#include "stats.h"
+#include "worker.h"
+
+#define ACCEPT_BATCH 32
+
+static void worker_accept_cb(evutil_socket_t, short, void *);
+static void worker_retry_cb(evutil_socket_t, short, void *);
+static void worker_term_cb(evutil_socket_t, short, void *);
+static void worker_quit_cb(evutil_socket_t, short, void *);
+static void worker_death_cb(evutil_socket_t, short, void *);
+static void worker_accepting(struct worker *, int);
+static void worker_stop(struct worker *);
+
+static struct worker worker;
+
+void
+worker_main(unsigned slot_idx)
+{
+	static const int dfl[] = { SIGTERM, SIGQUIT, SIGCHLD, SIGUSR1 };
+	struct worker *w = &worker;
+	unsigned i;
+
+	heritage.is_master = 0;
+	log_setrole("worker %u", slot_idx);
+	for (i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++)
+		signal(dfl[i], SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (heritage.user != NULL) {
+		if (setgroups(1, &heritage.gid) == -1 ||
+		    setgid(heritage.gid) == -1 || setuid(heritage.uid) == -1)
+			fatal("cannot drop privileges to %s", heritage.user);
+	}
+
+	memset(w, 0, sizeof(*w));
+	TAILQ_INIT(&w->conns);
+	w->slot_idx = slot_idx;
+	w->slot = &heritage.stats.slots[slot_idx];
+	/* A fresh base: the master's epoll set is shared across fork. */
+	if ((w->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (i = 0; i < heritage.nlfd; i++)
+		w->lev[i] = event_new(w->base, heritage.lfd[i],
+		    EV_READ | EV_PERSIST, worker_accept_cb, w);
+	w->accept_retry = evtimer_new(w->base, worker_retry_cb, w);
+	w->sig_term = evsignal_new(w->base, SIGTERM, worker_term_cb, w);
+	w->sig_quit = evsignal_new(w->base, SIGQUIT, worker_quit_cb, w);
+	w->death = event_new(w->base, heritage.death_fd, EV_READ,
+	    worker_death_cb, w);
+	if (w->accept_retry == NULL || w->sig_term == NULL ||
+	    w->sig_quit == NULL || w->death == NULL)
+		fatalx("event_new failed");
+	evsignal_add(w->sig_term, NULL);
+	evsignal_add(w->sig_quit, NULL);
+	event_add(w->death, NULL);
+	worker_accepting(w, 1);
+
+	atomic_store_explicit(&w->slot->state, SLOT_RUNNING,
+	    memory_order_relaxed);
+	log_debug("started");
+	event_base_dispatch(w->base);
+	log_debug("exiting");
+	_exit(0);
+}
+
+static void
+worker_accepting(struct worker *w, int on)
+{
+	unsigned i;
+
+	if (w->accepting == on)
+		return;
+	for (i = 0; i < heritage.nlfd; i++) {
+		if (on)
+			event_add(w->lev[i], NULL);
+		else
+			event_del(w->lev[i]);
+	}
+	w->accepting = on;
+}
+
+static void
+worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct sockaddr_storage ss;
+	char host[INET6_ADDRSTRLEN];
+	socklen_t sl;
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (w->nconns >= heritage.max_conns) {
+			/* Excess connections wait in the kernel's backlog. */
+			worker_accepting(w, 0);
+			return;
+		}
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Back off a little instead of spinning. */
+				struct timeval tv = { 0, 100000 };
+
+				log_warn("%s: accept", __func__);
+				stats_add(w->slot, STATS_errors, 1);
+				worker_accepting(w, 0);
+				evtimer_add(w->accept_retry, &tv);
+				return;
+			}
+			log_warn("%s: accept", __func__);
+			return;
+		}
+		host[0] = '\0';
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((struct sockaddr_in *)&ss)->sin_addr, host,
+			    sizeof(host));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((struct sockaddr_in6 *)&ss)->sin6_addr, host,
+			    sizeof(host));
+		conn_accept(w, fd, host[0] ? host : "-");
+		if (w->stopping)
+			return;
+	}
+}
+
+static void
+worker_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	if (!w->stopping)
+		worker_accepting(w, 1);
+}
+
+void
+worker_conn_closed(struct worker *w)
+{
+	if (w->stopping) {
+		if (w->nconns == 0)
+			event_base_loopbreak(w->base);
+		return;
+	}
+	if (!w->accepting && w->nconns < heritage.max_conns &&
+	    !evtimer_pending(w->accept_retry, NULL))
+		worker_accepting(w, 1);
+}
+
+/* Graceful stop: no new connections; idle ones close now, busy ones
+ * after their response (conn.c drops keep-alive while stopping). */
+static void
+worker_stop(struct worker *w)
+{
+	struct conn *c, *next;
+
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	atomic_store_explicit(&w->slot->state, SLOT_STOPPING,
+	    memory_order_relaxed);
+	worker_accepting(w, 0);
+	evtimer_del(w->accept_retry);
+	event_del(w->death);
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_close_if_idle(c);
+	}
+	if (w->nconns == 0)
+		event_base_loopbreak(w->base);
+}
+
+static void
+worker_term_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_debug("SIGTERM: finishing in-flight responses");
+	worker_stop(arg);
+}
+
+static void
+worker_quit_cb(evutil_socket_t sig, short what, void *arg)
+{
+	_exit(0);
+}
+
+static void
+worker_death_cb(evutil_socket_t fd, short what, void *arg)
+{
+	log_warnx("master gone: stopping");
+	worker_stop(arg);
+}
