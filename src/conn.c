@@ -425,6 +425,7 @@ conn_reset_response(struct conn *c)
 {
 	if (c->gz != NULL) {
 		stats_add(c->w->slot, STATS_gzip_in, gzip_bytes_in(c->gz));
+		stats_add(c->w->slot, STATS_file_bytes, gzip_bytes_in(c->gz));
 		stats_add(c->w->slot, STATS_gzip_out, gzip_bytes_out(c->gz));
 		gzip_close(c->gz);
 		c->gz = NULL;

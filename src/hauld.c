@@ -7,12 +7,8 @@
 #endif
 
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-
-#include <netdb.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +26,10 @@
 #include "heritage.h"
 #include "log.h"
 #include "master.h"
+#include "listen.h"
 #include "mime.h"
 #include "opts.h"
+#include "proc.h"
 #include "stats.h"
 #include "util.h"
 
@@ -39,11 +37,7 @@ struct heritage heritage;
 
 static void usage(FILE *, int) __attribute__((noreturn));
 static void version(void) __attribute__((noreturn));
-static char *absolute(const char *);
-static void bind_all(const char *, int);
 static void fd_limit(void);
-static void daemonize(void);
-static void write_pidfile(void);
 
 static const struct option longopts[] = {
 	{ "port", required_argument, NULL, 'p' },
@@ -92,8 +86,9 @@ main(int argc, char *argv[])
 	const char *bind_addr = NULL;
 	struct passwd *pw;
 	long long port = 8000;
+	char err[256];
 	long cpus;
-	int ch, status;
+	int ch, status, bport, n;
 
 	opts_progname = "hauld";
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -198,20 +193,20 @@ main(int argc, char *argv[])
 		heritage.uid = pw->pw_uid;
 		heritage.gid = pw->pw_gid;
 	}
-	heritage.root = absolute(heritage.root);
+	heritage.root = proc_absolute(heritage.root);
 	heritage.root_fd = open(heritage.root, O_PATH | O_DIRECTORY |
 	    O_CLOEXEC);
 	if (heritage.root_fd == -1)
 		opts_die("-r", "%s: %s", heritage.root, strerror(errno));
 	if (heritage.stats_file != NULL)
-		heritage.stats_file = absolute(heritage.stats_file);
+		heritage.stats_file = proc_absolute(heritage.stats_file);
 	if (heritage.pidfile != NULL)
-		heritage.pidfile = absolute(heritage.pidfile);
+		heritage.pidfile = proc_absolute(heritage.pidfile);
 	if (heritage.access_log != NULL) {
 		if (strcmp(heritage.access_log, "-") == 0) {
 			heritage.access_fd = dup(STDERR_FILENO);
 		} else {
-			heritage.access_log = absolute(heritage.access_log);
+			heritage.access_log = proc_absolute(heritage.access_log);
 			heritage.access_fd = open(heritage.access_log,
 			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		}
@@ -229,14 +224,19 @@ main(int argc, char *argv[])
 	else if (access("/etc/mime.types", R_OK) == 0)
 		mime_load("/etc/mime.types");
 
-	bind_all(bind_addr, (int)port);
+	bport = (int)port;
+	if ((n = listen_bind(bind_addr, &bport, heritage.lfd,
+	    HERITAGE_MAX_LISTEN, err, sizeof(err))) == -1)
+		opts_die(bind_addr ? "-b" : "-p", "%s", err);
+	heritage.nlfd = (unsigned)n;
+	log_info("listening on %s port %d", bind_addr ? bind_addr : "*", bport);
 	fd_limit();
 	if (heritage.daemon) {
-		daemonize();
+		proc_daemonize(heritage.access_fd);
 		log_init("hauld", heritage.debug, 1);
 	}
 	if (heritage.pidfile != NULL)
-		write_pidfile();
+		proc_pidfile(heritage.pidfile);
 	/* Two slots per worker: a SIGHUP runs two generations at once. */
 	if (stats_create(&heritage.stats, heritage.stats_file,
 	    STATS_KIND_HAULD, heritage.workers * 2) == -1)
@@ -247,118 +247,6 @@ main(int argc, char *argv[])
 	if (heritage.pidfile != NULL)
 		unlink(heritage.pidfile);
 	return status;
-}
-
-/* Paths are resolved before a daemon's chdir("/"). */
-static char *
-absolute(const char *path)
-{
-	char cwd[PATH_MAX], *p;
-
-	if (path[0] == '/')
-		return xstrdup(path);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		fatal("getcwd");
-	p = xmalloc(strlen(cwd) + strlen(path) + 2);
-	sprintf(p, "%s/%s", cwd, path);
-	return p;
-}
-
-static int
-listen_on(const struct sockaddr *sa, socklen_t len, int *port)
-{
-	struct sockaddr_storage ss;
-	int fd, one = 1;
-
-	memcpy(&ss, sa, len);
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = htons(*port);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(*port);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
-	    listen(fd, 1024) == -1) {
-		close(fd);
-		return -1;
-	}
-	if (*port == 0) {
-		len = sizeof(ss);
-		getsockname(fd, (struct sockaddr *)&ss, &len);
-		*port = ntohs(ss.ss_family == AF_INET ?
-		    ((struct sockaddr_in *)&ss)->sin_port :
-		    ((struct sockaddr_in6 *)&ss)->sin6_port);
-	}
-	return fd;
-}
-
-/*
- * Default: IPv4 and IPv6 wildcard sockets (v6-only, as nginx).  With -b,
- * every address the name resolves to.  Port 0 picks a free port, the same
- * for all sockets; $HAUL_PORT_FILE, if set, receives it (for tests).
- */
-static void
-bind_all(const char *addr, int port)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	const char *pf;
-	FILE *f;
-	int fd, e, saved = 0;
-
-	if (addr == NULL) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_addr = in6addr_any;
-		if ((fd = listen_on((struct sockaddr *)&sin, sizeof(sin),
-		    &port)) == -1)
-			opts_die("-p", "cannot listen on port %d: %s", port,
-			    strerror(errno));
-		heritage.lfd[heritage.nlfd++] = fd;
-		if ((fd = listen_on((struct sockaddr *)&sin6, sizeof(sin6),
-		    &port)) != -1)
-			heritage.lfd[heritage.nlfd++] = fd;
-		else if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
-			opts_die("-p", "cannot listen on [::]:%d: %s", port,
-			    strerror(errno));
-	} else {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE;
-		if ((e = getaddrinfo(addr, NULL, &hints, &res)) != 0)
-			opts_die("-b", "%s: %s", addr, gai_strerror(e));
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			if (heritage.nlfd == HERITAGE_MAX_LISTEN)
-				break;
-			if ((fd = listen_on(ai->ai_addr, ai->ai_addrlen,
-			    &port)) == -1) {
-				saved = errno;
-				continue;
-			}
-			heritage.lfd[heritage.nlfd++] = fd;
-		}
-		freeaddrinfo(res);
-		if (heritage.nlfd == 0)
-			opts_die("-b", "cannot listen on %s port %d: %s", addr,
-			    port, strerror(saved));
-	}
-	log_info("listening on %s port %d", addr ? addr : "*", port);
-	if ((pf = getenv("HAUL_PORT_FILE")) != NULL) {
-		if ((f = fopen(pf, "w")) == NULL)
-			fatal("%s", pf);
-		fprintf(f, "%d\n", port);
-		fclose(f);
-	}
 }
 
 /*
@@ -385,51 +273,4 @@ fd_limit(void)
 			    heritage.max_conns);
 		}
 	}
-}
-
-static void
-daemonize(void)
-{
-	int fd;
-
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		_exit(0);
-	}
-	if (setsid() == -1)
-		fatal("setsid");
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		_exit(0);
-	}
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		if (heritage.access_fd != STDERR_FILENO)
-			dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
-static void
-write_pidfile(void)
-{
-	FILE *f;
-
-	if ((f = fopen(heritage.pidfile, "w")) == NULL)
-		fatal("pidfile %s", heritage.pidfile);
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) == EOF)
-		fatal("pidfile %s", heritage.pidfile);
 }

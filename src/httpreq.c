@@ -46,17 +46,31 @@ httpreq_parse(char *buf, size_t len, struct httpreq *req, char *err,
 	char *head_end = NULL;
 	size_t skip = 0;
 
-	/* RFC 9112 2.2: ignore at least one empty line before the request. */
-	while (skip < len && (buf[skip] == '\r' || buf[skip] == '\n') &&
-	    skip < 8)
-		skip++;
+	/*
+	 * RFC 9112 2.2: ignore at least one empty line before the request;
+	 * we skip them until 8 bytes are gone, so at least four.  An empty
+	 * line is CRLF or a bare LF: a lone CR is no line end (2.2), so it
+	 * stays and the request line refuses it as a control byte.
+	 */
+	while (skip < 8) {
+		if (skip < len && buf[skip] == '\n')
+			skip++;
+		else if (skip + 1 < len && buf[skip] == '\r' &&
+		    buf[skip + 1] == '\n')
+			skip += 2;
+		else
+			break;
+	}
 	p = buf + skip;
 
 	/* Is the whole head here yet? */
 	for (q = p; q < end; q = eol + 1) {
 		if ((eol = httpreq_eol(q, end)) == NULL)
 			break;
-		if (q == p && (size_t)(eol - p) > HTTPREQ_MAX_LINE) {
+		/* The limit counts the line, not its CRLF or LF. */
+		if (q == p &&
+		    (size_t)(eol - p) - (eol > p && eol[-1] == '\r') >
+		        HTTPREQ_MAX_LINE) {
 			snprintf(err, errlen, "request line too long");
 			return -414;
 		}
@@ -70,8 +84,10 @@ httpreq_parse(char *buf, size_t len, struct httpreq *req, char *err,
 		}
 	}
 	if (head_end == NULL) {
+		/* No LF yet: a final CR may be the start of a CRLF. */
 		if (memchr(p, '\n', (size_t)(end - p)) == NULL &&
-		    (size_t)(end - p) > HTTPREQ_MAX_LINE) {
+		    (size_t)(end - p) - (end > p && end[-1] == '\r') >
+		        HTTPREQ_MAX_LINE) {
 			snprintf(err, errlen, "request line too long");
 			return -414;
 		}

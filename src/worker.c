@@ -45,6 +45,7 @@ static void worker_term_cb(evutil_socket_t, short, void *);
 static void worker_quit_cb(evutil_socket_t, short, void *);
 static void worker_death_cb(evutil_socket_t, short, void *);
 static void worker_accepting(struct worker *, int);
+static int worker_evict(struct worker *);
 static void worker_stop(struct worker *);
 
 static struct worker worker;
@@ -128,7 +129,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	int i, fd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (w->nconns >= heritage.max_conns) {
+		if (w->nconns >= heritage.max_conns && !worker_evict(w)) {
 			/* Excess connections wait in the kernel's backlog. */
 			worker_accepting(w, 0);
 			return;
@@ -167,6 +168,37 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		if (w->stopping)
 			return;
 	}
+}
+
+/*
+ * At --max-connections, make room the way nginx reuses connections: an
+ * idle keep-alive connection goes first, then the slowest request head
+ * (one that has taken more than a second so far), so stalled clients
+ * cannot hold every slot for a whole --timeout.  1 if one was closed.
+ */
+static int
+worker_evict(struct worker *w)
+{
+	uint64_t limit = now_ms() + (uint64_t)heritage.timeout_s * 1000 -
+	    1000;
+	struct conn *c, *slowest = NULL;
+
+	TAILQ_FOREACH(c, &w->conns, entry) {
+		if (c->state != CONN_READING)
+			continue;
+		if (c->in_len == 0) {
+			slowest = c;
+			break;
+		}
+		if (c->deadline_ms < limit &&
+		    (slowest == NULL || c->deadline_ms < slowest->deadline_ms))
+			slowest = c;
+	}
+	if (slowest == NULL)
+		return 0;
+	stats_add(w->slot, STATS_timeouts, 1);
+	conn_free(slowest);
+	return 1;
 }
 
 static void
