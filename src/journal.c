@@ -1,0 +1,611 @@
+/*
+ * The haulproxy download journal (layout in journal.h): explicit
+ * little-endian encoding, a strict decoder that trusts no field of a
+ * record until its CRC and every cross-check pass, the two-slot loader,
+ * and the durable write.  No logging: errors go to the caller's buffer
+ * (pure functions) or errno (journal_write).
+ *
+ * Slots.  Record seq lives in slot (seq - 1) % 2 at offset slot *
+ * journal_record_size(nchunks): journal_init() leaves seq 0, so the first
+ * write (seq 1) lands at offset 0 and a file holding only that write is
+ * one record long.  journal_write() overwrites the older slot, never the
+ * newest valid record, so a torn write costs at most the chunks recorded
+ * since the previous write.  The loader rejects a record found in the
+ * slot its seq does not map to: after journal_read() the next
+ * journal_write() must go to the other slot than the record just loaded.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "journal.h"
+
+static const unsigned char journal_magic[8] = "HAULJRN";
+
+/* Field offsets of the record head; see journal.h. */
+#define OFF_MAGIC 0
+#define OFF_VERSION 8
+#define OFF_FLAGS 12
+#define OFF_SEQ 16
+#define OFF_SIZE 24
+#define OFF_CHUNK 32
+#define OFF_NCHUNKS 40
+#define OFF_VLEN 44
+#define OFF_VALIDATOR 48
+
+#define JOURNAL_ALIGN 512
+
+static void journal_err(char *, size_t, const char *);
+static void put_le32(unsigned char *, uint32_t);
+static void put_le64(unsigned char *, uint64_t);
+static uint32_t get_le32(const unsigned char *);
+static uint64_t get_le64(const unsigned char *);
+static size_t bitmap_bytes(uint32_t);
+static int all_zero(const unsigned char *, size_t);
+static uint32_t journal_crc(const unsigned char *, size_t);
+static unsigned journal_slot(uint64_t);
+static const char *journal_check(const struct journal *);
+static int journal_peek_size(const unsigned char *, size_t, size_t *);
+static int journal_try_slot1(
+    const unsigned char *, size_t, size_t, struct journal *, char *, size_t);
+static int pwrite_all(int, const unsigned char *, size_t, off_t);
+
+static void
+journal_err(char *err, size_t errlen, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+}
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static void
+put_le64(unsigned char *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get_le64(const unsigned char *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/* Written without n + 7, which would wrap for n near UINT32_MAX. */
+static size_t
+bitmap_bytes(uint32_t n)
+{
+	return (size_t)(n / 8 + (n % 8 != 0));
+}
+
+static int
+all_zero(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* zlib's crc32() takes a uInt length; records stay far below 4 GiB. */
+static uint32_t
+journal_crc(const unsigned char *p, size_t len)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
+}
+
+static unsigned
+journal_slot(uint64_t seq)
+{
+	return (unsigned)((seq + 1) % 2); /* (seq - 1) % 2, seq 0 too */
+}
+
+/*
+ * The checks a decoded record and a record about to be encoded share, so
+ * that journal_encode() never writes what journal_decode() would refuse.
+ * NULL when j is consistent, else why not.
+ */
+static const char *
+journal_check(const struct journal *j)
+{
+	uint64_t want;
+	uint32_t i;
+
+	if (j->flags & ~(uint32_t)JOURNAL_COMPLETE)
+		return "journal has unknown flags";
+	if (j->chunk_size == 0)
+		return "journal chunk size is zero";
+	if (j->chunk_size > JOURNAL_CHUNK_MAX)
+		return "journal chunk size over 1 GiB";
+	if (j->nchunks > JOURNAL_MAX_CHUNKS)
+		return "journal has too many chunks";
+	want = j->size / j->chunk_size + (j->size % j->chunk_size != 0);
+	if (want != j->nchunks)
+		return "journal chunk count does not match its size";
+	if (strnlen(j->validator, sizeof(j->validator)) > JOURNAL_VALIDATOR_MAX)
+		return "journal validator too long";
+	if (j->nchunks > 0 && j->bitmap == NULL)
+		return "journal has no bitmap";
+	/* Bits past nchunks in the last byte: a caller's bug or corruption. */
+	if (j->nchunks % 8 != 0 &&
+	    (j->bitmap[j->nchunks / 8] >> (j->nchunks % 8)) != 0)
+		return "journal has chunks set past the last";
+	if (j->flags & JOURNAL_COMPLETE)
+		for (i = 0; i < j->nchunks; i++)
+			if (!journal_has(j, i))
+				return "journal complete with chunks missing";
+	return NULL;
+}
+
+size_t
+journal_record_size(uint32_t nchunks)
+{
+	size_t n;
+
+	n = JOURNAL_HEAD + bitmap_bytes(nchunks) + 4;
+	return (n + JOURNAL_ALIGN - 1) / JOURNAL_ALIGN * JOURNAL_ALIGN;
+}
+
+int
+journal_init(struct journal *j, uint64_t size, uint64_t chunk_size,
+    const char *validator, char *err, size_t errlen)
+{
+	uint64_t n;
+	size_t vlen;
+
+	memset(j, 0, sizeof(*j));
+	if (chunk_size == 0 || chunk_size > JOURNAL_CHUNK_MAX) {
+		journal_err(err, errlen, "chunk size must be 1 byte to 1 GiB");
+		return -1;
+	}
+	n = size / chunk_size + (size % chunk_size != 0);
+	if (n > JOURNAL_MAX_CHUNKS) {
+		journal_err(err, errlen, "file has too many chunks to journal");
+		return -1;
+	}
+	if (validator == NULL) {
+		journal_err(err, errlen, "no validator (pass \"\" for none)");
+		return -1;
+	}
+	vlen = strnlen(validator, JOURNAL_VALIDATOR_MAX + 1);
+	if (vlen > JOURNAL_VALIDATOR_MAX) {
+		journal_err(err, errlen, "validator longer than 256 bytes");
+		return -1;
+	}
+	/* At least one byte, so bitmap is never NULL after success. */
+	if ((j->bitmap = calloc(bitmap_bytes((uint32_t)n) + 1, 1)) == NULL) {
+		journal_err(err, errlen, "out of memory for the journal");
+		return -1;
+	}
+	j->size = size;
+	j->chunk_size = chunk_size;
+	j->nchunks = (uint32_t)n;
+	memcpy(j->validator, validator, vlen);
+	return 0;
+}
+
+void
+journal_free(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	free(j->bitmap);
+	j->bitmap = NULL;
+}
+
+size_t
+journal_encode(const struct journal *j, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	size_t rs, nb, vlen;
+
+	if (journal_check(j) != NULL)
+		return 0;
+	rs = journal_record_size(j->nchunks);
+	if (len < rs)
+		return 0;
+	nb = bitmap_bytes(j->nchunks);
+	vlen = strlen(j->validator); /* bounded by journal_check() */
+	/* Zeroes the validator padding and the record padding too. */
+	memset(p, 0, rs);
+	memcpy(p + OFF_MAGIC, journal_magic, sizeof(journal_magic));
+	put_le32(p + OFF_VERSION, JOURNAL_VERSION);
+	put_le32(p + OFF_FLAGS, j->flags);
+	put_le64(p + OFF_SEQ, j->seq);
+	put_le64(p + OFF_SIZE, j->size);
+	put_le64(p + OFF_CHUNK, j->chunk_size);
+	put_le32(p + OFF_NCHUNKS, j->nchunks);
+	put_le32(p + OFF_VLEN, (uint32_t)vlen);
+	memcpy(p + OFF_VALIDATOR, j->validator, vlen);
+	if (nb > 0)
+		memcpy(p + JOURNAL_HEAD, j->bitmap, nb);
+	put_le32(p + JOURNAL_HEAD + nb, journal_crc(p, JOURNAL_HEAD + nb));
+	return rs;
+}
+
+/*
+ * Order of checks: what is needed to find the CRC (magic, version, a
+ * bounded nchunks, enough bytes), then the CRC, then everything else; so
+ * a torn record reports "CRC mismatch" rather than whatever field the
+ * tear happened to spoil.  The padding after the CRC is outside it and
+ * is checked to be zero, so no byte of a record can change unnoticed.
+ */
+int
+journal_decode(
+    const void *buf, size_t len, struct journal *j, char *err, size_t errlen)
+{
+	const unsigned char *p = buf;
+	struct journal t;
+	const char *msg;
+	size_t rs, nb;
+	uint32_t vlen;
+
+	memset(j, 0, sizeof(*j));
+	memset(&t, 0, sizeof(t));
+	if (p == NULL || len < JOURNAL_HEAD) {
+		journal_err(
+		    err, errlen, "journal record truncated in its head");
+		return -1;
+	}
+	if (memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0) {
+		journal_err(err, errlen, "not a journal record (bad magic)");
+		return -1;
+	}
+	if (get_le32(p + OFF_VERSION) != JOURNAL_VERSION) {
+		journal_err(err, errlen, "unknown journal version");
+		return -1;
+	}
+	t.nchunks = get_le32(p + OFF_NCHUNKS);
+	if (t.nchunks > JOURNAL_MAX_CHUNKS) {
+		journal_err(err, errlen, "journal claims too many chunks");
+		return -1;
+	}
+	rs = journal_record_size(t.nchunks);
+	nb = bitmap_bytes(t.nchunks);
+	if (len < rs) {
+		journal_err(err, errlen, "journal record truncated");
+		return -1;
+	}
+	if (get_le32(p + JOURNAL_HEAD + nb) !=
+	    journal_crc(p, JOURNAL_HEAD + nb)) {
+		journal_err(err, errlen, "journal record CRC mismatch");
+		return -1;
+	}
+	if (!all_zero(
+	        p + JOURNAL_HEAD + nb + 4, rs - (JOURNAL_HEAD + nb + 4))) {
+		journal_err(err, errlen, "journal record padding not zero");
+		return -1;
+	}
+	vlen = get_le32(p + OFF_VLEN);
+	if (vlen > JOURNAL_VALIDATOR_MAX) {
+		journal_err(err, errlen, "journal validator length too large");
+		return -1;
+	}
+	if (memchr(p + OFF_VALIDATOR, '\0', vlen) != NULL) {
+		journal_err(err, errlen, "journal validator contains NUL");
+		return -1;
+	}
+	if (!all_zero(p + OFF_VALIDATOR + vlen, JOURNAL_VALIDATOR_MAX - vlen)) {
+		journal_err(err, errlen, "journal validator padding not zero");
+		return -1;
+	}
+	t.flags = get_le32(p + OFF_FLAGS);
+	t.seq = get_le64(p + OFF_SEQ);
+	t.size = get_le64(p + OFF_SIZE);
+	t.chunk_size = get_le64(p + OFF_CHUNK);
+	memcpy(t.validator, p + OFF_VALIDATOR, vlen);
+	if ((t.bitmap = malloc(nb + 1)) == NULL) {
+		journal_err(err, errlen, "out of memory for the journal");
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(t.bitmap, p + JOURNAL_HEAD, nb);
+	t.bitmap[nb] = 0;
+	if ((msg = journal_check(&t)) != NULL) {
+		journal_err(err, errlen, msg);
+		journal_free(&t);
+		return -1;
+	}
+	*j = t;
+	return 0;
+}
+
+/*
+ * A record size from a head that failed its CRC, when magic, version and
+ * nchunks still look right: the usual torn write spoils the bitmap or
+ * the CRC, and nchunks is the same in every record of one file.
+ */
+static int
+journal_peek_size(const unsigned char *p, size_t len, size_t *rs)
+{
+	uint32_t n;
+
+	if (len < JOURNAL_HEAD ||
+	    memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0 ||
+	    get_le32(p + OFF_VERSION) != JOURNAL_VERSION)
+		return -1;
+	if ((n = get_le32(p + OFF_NCHUNKS)) > JOURNAL_MAX_CHUNKS)
+		return -1;
+	*rs = journal_record_size(n);
+	return 0;
+}
+
+/*
+ * Decode slot 1 assuming records of rs bytes.  It counts only if its own
+ * size is rs (it was written as part of this file) and its seq maps to
+ * slot 1 (see the top of the file).
+ */
+static int
+journal_try_slot1(const unsigned char *img, size_t len, size_t rs,
+    struct journal *j, char *err, size_t errlen)
+{
+	memset(j, 0, sizeof(*j));
+	if (len <= rs) {
+		journal_err(err, errlen, "missing");
+		return -1;
+	}
+	if (journal_decode(img + rs, len - rs, j, err, errlen) == -1)
+		return -1;
+	if (journal_record_size(j->nchunks) != rs) {
+		journal_err(err, errlen, "record size differs from slot 0");
+		journal_free(j);
+		return -1;
+	}
+	if (journal_slot(j->seq) != 1) {
+		journal_err(err, errlen, "sequence number in the wrong slot");
+		journal_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Slot 0 is at offset 0 and tells its own size.  When it is not valid,
+ * slot 1's offset (the record size) comes from slot 0's head if that
+ * passes journal_peek_size(), else from half the image when the image
+ * is exactly two aligned records (slot 0 overwritten by garbage or left
+ * a hole); otherwise there is no journal.  Each candidate is confirmed
+ * by slot 1's own CRC and size, so a wrong guess costs a failed decode.
+ */
+int
+journal_load_image(
+    const void *img, size_t len, struct journal *j, char *err, size_t errlen)
+{
+	const unsigned char *p = img;
+	struct journal a, b;
+	char aerr[64], berr[64];
+	size_t rs, cand[2];
+	int ha, hb = 0, ncand = 0, i;
+
+	memset(j, 0, sizeof(*j));
+	if (p == NULL || len == 0) {
+		journal_err(err, errlen, "journal empty");
+		return -1;
+	}
+	if ((ha = journal_decode(p, len, &a, aerr, sizeof(aerr)) == 0) &&
+	    journal_slot(a.seq) != 0) {
+		journal_err(
+		    aerr, sizeof(aerr), "sequence number in the wrong slot");
+		journal_free(&a);
+		ha = 0;
+	}
+	if (ha)
+		cand[ncand++] = journal_record_size(a.nchunks);
+	else {
+		if (journal_peek_size(p, len, &rs) == 0)
+			cand[ncand++] = rs;
+		if (len % (2 * JOURNAL_ALIGN) == 0 &&
+		    (ncand == 0 || cand[0] != len / 2))
+			cand[ncand++] = len / 2;
+	}
+	journal_err(berr, sizeof(berr), "missing");
+	for (i = 0; i < ncand && !hb; i++)
+		hb = journal_try_slot1(
+		         p, len, cand[i], &b, berr, sizeof(berr)) == 0;
+	if (!ha && !hb) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen,
+			    "no valid journal record (slot 0: %s; slot 1: %s)",
+			    aerr, berr);
+		return -1;
+	}
+	/*
+	 * Both valid: the higher seq is the newer state.  The two can
+	 * disagree on size, chunk size or validator only if one file served
+	 * two representations without being truncated in between; the newer
+	 * record is what the last writer meant, and the caller checks size
+	 * and validator against the origin before trusting any chunk.
+	 */
+	if (ha && hb) {
+		if (a.seq > b.seq) {
+			*j = a;
+			journal_free(&b);
+		} else {
+			*j = b;
+			journal_free(&a);
+		}
+	} else
+		*j = ha ? a : b;
+	return 0;
+}
+
+uint32_t
+journal_count(const struct journal *j)
+{
+	uint32_t i, n = 0;
+	unsigned b;
+
+	if (j->bitmap == NULL)
+		return 0;
+	for (i = 0; i < j->nchunks / 8; i++)
+		for (b = j->bitmap[i]; b != 0; b &= b - 1)
+			n++;
+	for (i = j->nchunks / 8 * 8; i < j->nchunks; i++)
+		n += (uint32_t)journal_has(j, i);
+	return n;
+}
+
+int
+journal_read(const char *path, struct journal *j, char *err, size_t errlen)
+{
+	struct stat st;
+	unsigned char *img = NULL;
+	size_t len = 0, want;
+	ssize_t n;
+	int fd, saved;
+
+	memset(j, 0, sizeof(*j));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		journal_err(err, errlen, "cannot stat the journal");
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		saved = EINVAL;
+		journal_err(err, errlen, "journal is not a regular file");
+		goto fail;
+	}
+	if ((uint64_t)st.st_size >
+	    2 * (uint64_t)journal_record_size(JOURNAL_MAX_CHUNKS)) {
+		saved = EFBIG;
+		journal_err(err, errlen, "journal file too large");
+		goto fail;
+	}
+	want = (size_t)st.st_size;
+	if ((img = malloc(want + 1)) == NULL) {
+		saved = ENOMEM;
+		journal_err(err, errlen, "out of memory reading the journal");
+		goto fail;
+	}
+	/* A file cut short since fstat() is read as far as it goes. */
+	while (len < want) {
+		n = read(fd, img + len, want - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			journal_err(err, errlen, "cannot read the journal");
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (journal_load_image(img, len, j, err, errlen) == -1) {
+		saved = EINVAL;
+		goto fail;
+	}
+	free(img);
+	close(fd);
+	return 0;
+
+fail:
+	free(img);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int
+pwrite_all(int fd, const unsigned char *p, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = pwrite(fd, p, len, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * On failure j->seq goes back to what it was, so the retry writes the same
+ * slot again: whatever half-written record this attempt left there is
+ * overwritten, and the other slot (the last record known durable) is
+ * kept until a write is confirmed.  Had seq stayed advanced, the retry
+ * would overwrite that last good record while this one may be torn.
+ * After an fdatasync() error the page cache may have dropped the dirty
+ * pages (Linux marks them clean), so a caller should not assume a retry
+ * that succeeds made the earlier data durable either.
+ */
+int
+journal_write(int fd, struct journal *j)
+{
+	unsigned char *buf;
+	uint64_t old_seq;
+	size_t rs;
+	int saved;
+
+	if (j == NULL || journal_check(j) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (j->seq == UINT64_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	rs = journal_record_size(j->nchunks);
+	if ((buf = malloc(rs)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	old_seq = j->seq++;
+	journal_encode(j, buf, rs);
+	if (pwrite_all(fd, buf, rs, (off_t)(journal_slot(j->seq) * rs)) == -1 ||
+	    fdatasync(fd) == -1) {
+		saved = errno;
+		j->seq = old_seq;
+		free(buf);
+		errno = saved;
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
