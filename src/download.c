@@ -1,0 +1,1367 @@
+/*
+ * The download engine of haulproxy.
+ *
+ *   download_request() -> HEAD (size, validator)
+ *     -> stored copy complete and current?  answer "already downloaded"
+ *     -> journal matches?  resume with its chunks, else start over
+ *     -> chunks: GET Range: bytes=A-B, If-Range: validator, gzip or not,
+ *        over --parallel kept-alive connections (one fetcher each)
+ *     -> every answer is checked as nginx's slice module does: 206, the
+ *        Content-Range asked for, the validator unchanged; a gzip body is
+ *        inflated as it streams and must give exactly B-A+1 bytes
+ *     -> data is pwrite()n at its offset, made durable with fdatasync in
+ *        batches, and only then recorded in the journal
+ *     -> all in: fsync, rename to the final name, fsync the directory
+ *
+ * Reentrancy: libevent calls us from inside its own callbacks, where a
+ * connection must not be freed.  Callbacks therefore only record what
+ * happened and kick the download's tick event; tearing down, restarting,
+ * finishing and scheduling happen in download_tick_cb(), outside evhttp.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "codec.h"
+#include "download.h"
+#include "journal.h"
+#include "log.h"
+#include "range.h"
+#include "stats.h"
+#include "util.h"
+
+#define SYNC_BYTES (64ull << 20)	/* fdatasync after this much */
+#define SYNC_MS 1000			/* or after this long */
+#define BACKOFF_BASE_MS 200
+#define BACKOFF_MAX_MS 10000
+#define MAX_RESTARTS 3
+#define INFLATE_OUT (64 * 1024)
+#define PROBE_EVERY 16			/* --gzip auto: try the other way */
+#define READ_SIZE (256 * 1024)
+
+enum dl_state { DL_HEAD, DL_RUN, DL_DONE };
+
+/* Why a chunk failed: decides retry, restart or giving up. */
+enum why {
+	WHY_NONE,
+	WHY_NET,		/* connection refused, reset, truncated */
+	WHY_TIMEOUT,
+	WHY_BAD,		/* a wrong answer: retry */
+	WHY_NOGZIP,		/* a 200 for a gzip Range: retry plain */
+	WHY_CHANGED,		/* the origin's file changed: start over */
+	WHY_GONE,		/* 404 */
+	WHY_NORANGE,		/* origin ignores Range */
+	WHY_DISK,		/* pwrite failed */
+};
+
+struct waiter {
+	TAILQ_ENTRY(waiter) entry;
+	dl_done_cb cb;
+	void *arg;
+};
+
+struct fetcher {
+	struct download *d;
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;	/* in flight, or NULL */
+	struct event *timer;		/* back-off before a retry */
+	int64_t chunk;			/* -1: idle */
+	uint64_t off, len, got, wire;
+	int asked_gzip, gzip_body;
+	struct codec *inflate;
+	enum why why;
+	int err_no;
+	char msg[160];
+	uint64_t t0_ms;
+};
+
+struct download {
+	TAILQ_ENTRY(download) entry;
+	struct origin origin;
+	char *rpath, *final, *part, *jpath, *name;
+	int part_fd, jfd;
+	enum dl_state state;
+	struct journal j;		/* durable chunks */
+	uint8_t *written;		/* written, not yet synced */
+	uint8_t *inflight;
+	uint8_t *tries;
+	uint32_t ndone, nwritten, cursor;
+	uint64_t unsynced_bytes, last_sync_ms;
+	uint64_t size;
+	char validator[JOURNAL_VALIDATOR_MAX + 1];
+	int validator_is_etag;
+	uint64_t resumed_from, fetched, t0_ms;
+	uint64_t done_bytes;		/* written or durable */
+	unsigned restarts;
+	int gzip_ok;			/* origin compresses ranges properly */
+	unsigned gzip_plain_answers;	/* asked gzip, got identity */
+	double rate[2];			/* payload bytes/ms: plain, gzip */
+	uint32_t nchunks_fetched;
+	struct fetcher head;		/* the HEAD request's fetcher */
+	unsigned head_tries;
+	struct fetcher *f;
+	struct event *tick, *sync_timer;
+	int fail_status;		/* set: answer waiters and free */
+	char fail_msg[256];
+	int restart;			/* set: start over from HEAD */
+	int already;
+	TAILQ_HEAD(, waiter) waiters;
+};
+
+static void download_tick_cb(evutil_socket_t, short, void *);
+static void download_sync_cb(evutil_socket_t, short, void *);
+static void download_kick(struct download *);
+static void download_fail(struct download *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void download_free(struct download *);
+static void download_teardown(struct download *);
+static void download_head(struct download *);
+static void download_prepare(struct download *);
+static void download_schedule(struct download *);
+static int download_sync(struct download *);
+static void download_finish(struct download *);
+static void download_answer(struct download *, const struct dl_result *);
+static void fetch_start(struct fetcher *, uint32_t);
+static void fetch_failed(struct fetcher *);
+static void fetch_reset(struct fetcher *);
+static int fetch_connect(struct fetcher *);
+static void fetch_retry_cb(evutil_socket_t, short, void *);
+static int fetch_header_cb(struct evhttp_request *, void *);
+static void fetch_body_cb(struct evhttp_request *, void *);
+static void fetch_done_cb(struct evhttp_request *, void *);
+static void fetch_error_cb(enum evhttp_request_error, void *);
+static void head_done_cb(struct evhttp_request *, void *);
+static void head_error_cb(enum evhttp_request_error, void *);
+static int fetch_write(struct fetcher *, const char *, size_t);
+static int want_gzip(struct download *);
+static uint64_t chunk_len(const struct download *, uint32_t);
+static int bit(const uint8_t *, uint32_t);
+static void bit_set(uint8_t *, uint32_t);
+static void bit_clear(uint8_t *, uint32_t);
+
+static struct dl_conf conf;
+static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
+
+static int
+bit(const uint8_t *b, uint32_t i)
+{
+	return (b[i / 8] >> (i % 8)) & 1;
+}
+
+static void
+bit_set(uint8_t *b, uint32_t i)
+{
+	b[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static void
+bit_clear(uint8_t *b, uint32_t i)
+{
+	b[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+int
+origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
+{
+	struct evhttp_uri *u;
+	const char *host, *path, *scheme;
+	int port;
+
+	memset(o, 0, sizeof(*o));
+	if ((u = evhttp_uri_parse(url)) == NULL) {
+		snprintf(err, errlen, "'%s' is not a URL", url);
+		return -1;
+	}
+	scheme = evhttp_uri_get_scheme(u);
+	host = evhttp_uri_get_host(u);
+	path = evhttp_uri_get_path(u);
+	port = evhttp_uri_get_port(u);
+	if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
+		snprintf(err, errlen, "'%s': only http:// origins are "
+		    "supported", url);
+		evhttp_uri_free(u);
+		return -1;
+	}
+	if (host == NULL || *host == '\0') {
+		snprintf(err, errlen, "'%s' has no host", url);
+		evhttp_uri_free(u);
+		return -1;
+	}
+	if (path != NULL && *path != '\0' && strcmp(path, "/") != 0) {
+		snprintf(err, errlen, "'%s': the origin is a server, give "
+		    "no path", url);
+		evhttp_uri_free(u);
+		return -1;
+	}
+	o->port = port == -1 ? 80 : port;
+	o->host = xstrdup(host);
+	o->hostport = xmalloc(strlen(host) + 16);
+	if (strchr(host, ':') != NULL)
+		sprintf(o->hostport, "[%s]:%d", host, o->port);
+	else
+		sprintf(o->hostport, "%s:%d", host, o->port);
+	evhttp_uri_free(u);
+	return 0;
+}
+
+void
+download_init(const struct dl_conf *c)
+{
+	conf = *c;
+}
+
+static uint64_t
+chunk_len(const struct download *d, uint32_t i)
+{
+	uint64_t off = (uint64_t)i * conf.chunk_size;
+
+	return d->size - off < conf.chunk_size ? d->size - off :
+	    conf.chunk_size;
+}
+
+/* DIR/a/b.bin -> DIR/a/.b.bin<suffix> */
+static char *
+side_path(const char *final, const char *suffix)
+{
+	const char *slash = strrchr(final, '/');
+	size_t dirlen = slash ? (size_t)(slash - final) + 1 : 0;
+	char *p = xmalloc(strlen(final) + strlen(suffix) + 2);
+
+	memcpy(p, final, dirlen);
+	p[dirlen] = '.';
+	strcpy(p + dirlen + 1, final + dirlen);
+	strcat(p, suffix);
+	return p;
+}
+
+/* fsync the directory holding path, so a create or rename is durable. */
+static int
+sync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, rc = -1;
+
+	if (slash == dir)
+		slash++;
+	if (slash != NULL)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	return rc;
+}
+
+/* mkdir -p of final's parent directories. */
+static int
+make_parents(const char *final)
+{
+	char *p = xstrdup(final), *s;
+	int rc = 0;
+
+	for (s = strchr(p + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+void
+download_request(const struct origin *o, const char *rpath,
+    const char *final_path, dl_done_cb cb, void *arg)
+{
+	struct download *d;
+	struct waiter *w;
+	const char *slash;
+	unsigned i;
+
+	w = xcalloc(1, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	TAILQ_FOREACH(d, &downloads, entry) {
+		if (strcmp(d->final, final_path) == 0) {
+			/* SPEC: two requests for one file share a download. */
+			TAILQ_INSERT_TAIL(&d->waiters, w, entry);
+			return;
+		}
+	}
+	d = xcalloc(1, sizeof(*d));
+	TAILQ_INIT(&d->waiters);
+	TAILQ_INSERT_TAIL(&d->waiters, w, entry);
+	d->origin.host = xstrdup(o->host);
+	d->origin.port = o->port;
+	d->origin.hostport = xstrdup(o->hostport);
+	d->rpath = xstrdup(rpath);
+	d->final = xstrdup(final_path);
+	slash = strrchr(final_path, '/');
+	d->name = xstrdup(slash ? slash + 1 : final_path);
+	d->part = side_path(final_path, ".part");
+	d->jpath = side_path(final_path, ".journal");
+	d->part_fd = d->jfd = -1;
+	d->gzip_ok = 1;
+	d->t0_ms = now_ms();
+	d->f = xcalloc(conf.parallel, sizeof(*d->f));
+	for (i = 0; i < conf.parallel; i++) {
+		d->f[i].d = d;
+		d->f[i].chunk = -1;
+		d->f[i].timer = evtimer_new(conf.base, fetch_retry_cb,
+		    &d->f[i]);
+	}
+	d->head.d = d;
+	d->head.chunk = -1;
+	d->head.timer = evtimer_new(conf.base, fetch_retry_cb, &d->head);
+	d->tick = event_new(conf.base, -1, 0, download_tick_cb, d);
+	d->sync_timer = evtimer_new(conf.base, download_sync_cb, d);
+	TAILQ_INSERT_TAIL(&downloads, d, entry);
+	download_head(d);
+}
+
+void
+download_forget(void *arg)
+{
+	struct download *d;
+	struct waiter *w;
+
+	TAILQ_FOREACH(d, &downloads, entry) {
+		TAILQ_FOREACH(w, &d->waiters, entry) {
+			if (w->arg == arg) {
+				TAILQ_REMOVE(&d->waiters, w, entry);
+				free(w);
+				return;
+			}
+		}
+	}
+}
+
+static void
+download_kick(struct download *d)
+{
+	event_active(d->tick, 0, 0);
+}
+
+static void
+download_fail(struct download *d, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->fail_status != 0)
+		return;		/* the first reason is the one reported */
+	d->fail_status = status;
+	va_start(ap, fmt);
+	vsnprintf(d->fail_msg, sizeof(d->fail_msg), fmt, ap);
+	va_end(ap);
+	download_kick(d);
+}
+
+/* Connections of all fetchers closed; in-flight requests dropped. */
+static void
+download_teardown(struct download *d)
+{
+	unsigned i;
+
+	for (i = 0; i < conf.parallel; i++) {
+		fetch_reset(&d->f[i]);
+		if (d->f[i].evcon != NULL) {
+			evhttp_connection_free(d->f[i].evcon);
+			d->f[i].evcon = NULL;
+		}
+	}
+	fetch_reset(&d->head);
+	if (d->head.evcon != NULL) {
+		evhttp_connection_free(d->head.evcon);
+		d->head.evcon = NULL;
+	}
+	if (d->j.nchunks > 0)
+		memset(d->inflight, 0, (d->j.nchunks + 7) / 8);
+}
+
+static void
+download_answer(struct download *d, const struct dl_result *r)
+{
+	struct waiter *w;
+
+	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
+		TAILQ_REMOVE(&d->waiters, w, entry);
+		w->cb(r, w->arg);
+		free(w);
+	}
+}
+
+static void
+download_free(struct download *d)
+{
+	unsigned i;
+
+	download_teardown(d);
+	TAILQ_REMOVE(&downloads, d, entry);
+	for (i = 0; i < conf.parallel; i++)
+		event_free(d->f[i].timer);
+	event_free(d->head.timer);
+	event_free(d->tick);
+	event_free(d->sync_timer);
+	if (d->part_fd != -1)
+		close(d->part_fd);
+	if (d->jfd != -1)
+		close(d->jfd);
+	journal_free(&d->j);
+	free(d->written);
+	free(d->inflight);
+	free(d->tries);
+	free(d->f);
+	free(d->origin.host);
+	free(d->origin.hostport);
+	free(d->rpath);
+	free(d->final);
+	free(d->name);
+	free(d->part);
+	free(d->jpath);
+	free(d);
+}
+
+static void
+download_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct download *d = arg;
+	struct dl_result r;
+	unsigned i;
+
+	if (d->fail_status != 0) {
+		download_teardown(d);
+		if (d->state == DL_RUN)
+			download_sync(d);	/* keep what we have */
+		log_warnx("%s: %s", d->name, d->fail_msg);
+		memset(&r, 0, sizeof(r));
+		r.status = d->fail_status;
+		r.message = d->fail_msg;
+		r.bytes = d->size;
+		r.resumed_from = d->resumed_from;
+		r.fetched = d->fetched;
+		r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
+		download_answer(d, &r);
+		download_free(d);
+		return;
+	}
+	if (d->restart) {
+		d->restart = 0;
+		download_teardown(d);
+		if (++d->restarts > MAX_RESTARTS) {
+			download_fail(d, 502, "the origin's file keeps "
+			    "changing (%u restarts)", d->restarts - 1);
+			return;
+		}
+		log_info("%s: the origin's file changed: starting over",
+		    d->name);
+		stats_add(conf.slot, STATS_downloads_restarted, 1);
+		if (d->jfd != -1) {
+			close(d->jfd);
+			d->jfd = -1;
+		}
+		unlink(d->jpath);
+		d->state = DL_HEAD;
+		download_head(d);
+		return;
+	}
+	if (d->state != DL_RUN)
+		return;
+	/* Fetchers whose chunk went bad mid-body: cancel them now. */
+	for (i = 0; i < conf.parallel; i++) {
+		struct fetcher *f = &d->f[i];
+
+		if (f->req != NULL && f->why != WHY_NONE) {
+			struct evhttp_request *req = f->req;
+
+			f->req = NULL;
+			evhttp_cancel_request(req);
+			fetch_failed(f);
+			if (d->fail_status != 0 || d->restart) {
+				download_kick(d);
+				return;
+			}
+		}
+	}
+	if (d->nwritten + d->ndone == d->j.nchunks) {
+		if (download_sync(d) == 0)
+			download_finish(d);
+		return;
+	}
+	download_schedule(d);
+}
+
+/* HEAD: learn the size and the validator. */
+static void
+download_head(struct download *d)
+{
+	struct fetcher *f = &d->head;
+	struct evhttp_request *req;
+
+	if (fetch_connect(f) == -1) {
+		download_fail(d, 500, "cannot make a connection object");
+		return;
+	}
+	req = evhttp_request_new(head_done_cb, f);
+	evhttp_request_set_error_cb(req, head_error_cb);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
+	    d->origin.hostport);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Accept-Encoding", "identity");
+	f->why = WHY_NONE;
+	f->req = req;
+	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_HEAD, d->rpath) ==
+	    -1) {
+		f->req = NULL;
+		download_fail(d, 502, "cannot send HEAD to %s",
+		    d->origin.hostport);
+	}
+}
+
+static void
+head_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct fetcher *f = arg;
+
+	f->why = e == EVREQ_HTTP_TIMEOUT ? WHY_TIMEOUT : WHY_NET;
+}
+
+static void
+head_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct fetcher *f = arg;
+	struct download *d = f->d;
+	struct evkeyvalq *h;
+	const char *cl, *etag, *lm;
+	char *end;
+	int code = req ? evhttp_request_get_response_code(req) : 0;
+	unsigned long long size;
+	struct timeval tv;
+	uint64_t ms;
+
+	f->req = NULL;
+	if (code == 0) {
+		/* Unreachable or too slow: retry with back-off. */
+		if (++d->head_tries > conf.retries) {
+			if (f->why == WHY_TIMEOUT)
+				download_fail(d, 504, "origin %s timed out",
+				    d->origin.hostport);
+			else
+				download_fail(d, 502, "origin %s "
+				    "unreachable", d->origin.hostport);
+			return;
+		}
+		stats_add(conf.slot, STATS_retries, 1);
+		ms = (uint64_t)BACKOFF_BASE_MS << (d->head_tries - 1);
+		if (ms > BACKOFF_MAX_MS)
+			ms = BACKOFF_MAX_MS;
+		ms = ms / 2 + (uint64_t)random() % (ms / 2 + 1);
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		evtimer_add(f->timer, &tv);
+		return;
+	}
+	if (code == 404 || code == 410) {
+		download_fail(d, 404, "not found at the origin");
+		return;
+	}
+	if (code != 200) {
+		download_fail(d, 502, "origin answered HEAD with %d", code);
+		return;
+	}
+	h = evhttp_request_get_input_headers(req);
+	cl = evhttp_find_header(h, "Content-Length");
+	if (cl == NULL || *cl < '0' || *cl > '9') {
+		download_fail(d, 502, "origin sent no Content-Length");
+		return;
+	}
+	errno = 0;
+	size = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || size > (unsigned long long)
+	    JOURNAL_MAX_CHUNKS * conf.chunk_size) {
+		download_fail(d, 502, "origin sent a bad Content-Length");
+		return;
+	}
+	etag = evhttp_find_header(h, "ETag");
+	lm = evhttp_find_header(h, "Last-Modified");
+	d->validator[0] = '\0';
+	d->validator_is_etag = 0;
+	/* Only a strong ETag may guard a Range (RFC 9110 13.1.5). */
+	if (etag != NULL && strncmp(etag, "W/", 2) != 0 &&
+	    strlen(etag) <= JOURNAL_VALIDATOR_MAX) {
+		snprintf(d->validator, sizeof(d->validator), "%s", etag);
+		d->validator_is_etag = 1;
+	} else if (lm != NULL && strlen(lm) <= JOURNAL_VALIDATOR_MAX) {
+		snprintf(d->validator, sizeof(d->validator), "%s", lm);
+	}
+	d->size = size;
+	download_prepare(d);
+}
+
+static void
+fetch_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fetcher *f = arg;
+	struct download *d = f->d;
+
+	if (f == &d->head) {
+		download_head(d);
+		return;
+	}
+	if (f->chunk >= 0 && d->state == DL_RUN)
+		fetch_start(f, (uint32_t)f->chunk);
+}
+
+/*
+ * After HEAD: already complete?  resumable?  else a fresh part file.
+ */
+static void
+download_prepare(struct download *d)
+{
+	struct journal old;
+	struct dl_result r;
+	struct stat st;
+	char err[256];
+	size_t bm;
+	uint32_t i;
+	int have_old, match, fresh = 1;
+
+	memset(&old, 0, sizeof(old));
+	have_old = journal_read(d->jpath, &old, err, sizeof(err)) == 0;
+	if (!have_old && errno != ENOENT)
+		log_warnx("%s: journal ignored: %s", d->name, err);
+	match = have_old && old.size == d->size &&
+	    strcmp(old.validator, d->validator) == 0 && d->validator[0];
+
+	/* SPEC: complete and the origin's validator still matches. */
+	if (match && (old.flags & JOURNAL_COMPLETE) &&
+	    stat(d->final, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == d->size) {
+		journal_free(&old);
+		memset(&r, 0, sizeof(r));
+		r.status = 200;
+		r.already = 1;
+		r.message = "File already downloaded";
+		r.bytes = d->size;
+		r.resumed_from = d->size;
+		r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
+		download_answer(d, &r);
+		download_free(d);
+		return;
+	}
+	if (make_parents(d->final) == -1) {
+		journal_free(&old);
+		download_fail(d, 500, "cannot create directories for %s: %s",
+		    d->final, strerror(errno));
+		return;
+	}
+
+	journal_free(&d->j);
+	if (match && !(old.flags & JOURNAL_COMPLETE) &&
+	    old.chunk_size == conf.chunk_size &&
+	    stat(d->part, &st) == 0 && (uint64_t)st.st_size == d->size &&
+	    (d->part_fd = open(d->part, O_RDWR | O_CLOEXEC)) != -1) {
+		d->j = old;
+		fresh = 0;
+		d->resumed_from = 0;
+		for (i = 0; i < d->j.nchunks; i++)
+			if (journal_has(&d->j, i))
+				d->resumed_from += chunk_len(d, i);
+		stats_add(conf.slot, STATS_downloads_resumed, 1);
+		log_info("%s: resuming: %llu of %llu bytes already here",
+		    d->name, (unsigned long long)d->resumed_from,
+		    (unsigned long long)d->size);
+	} else {
+		journal_free(&old);
+		if (have_old || access(d->part, F_OK) == 0)
+			log_info("%s: stored part does not match the origin: "
+			    "starting over", d->name);
+		if (d->part_fd != -1)
+			close(d->part_fd);
+		d->part_fd = open(d->part, O_RDWR | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0644);
+		if (d->part_fd == -1 ||
+		    ftruncate(d->part_fd, (off_t)d->size) == -1) {
+			download_fail(d, 500, "cannot create %s: %s", d->part,
+			    strerror(errno));
+			return;
+		}
+		if (journal_init(&d->j, d->size, conf.chunk_size,
+		    d->validator, err, sizeof(err)) == -1) {
+			download_fail(d, 502, "%s", err);
+			return;
+		}
+		d->resumed_from = 0;
+		stats_add(conf.slot, STATS_downloads_started, 1);
+	}
+	if (d->jfd != -1)
+		close(d->jfd);
+	/* A new download starts from an empty journal (journal.h). */
+	d->jfd = open(d->jpath, O_RDWR | O_CREAT | O_CLOEXEC |
+	    (fresh ? O_TRUNC : 0), 0644);
+	if (d->jfd == -1) {
+		download_fail(d, 500, "cannot open %s: %s", d->jpath,
+		    strerror(errno));
+		return;
+	}
+	if (fresh && (journal_write(d->jfd, &d->j) == -1 ||
+	    sync_dir(d->final) == -1)) {
+		download_fail(d, 507, "cannot write %s: %s", d->jpath,
+		    strerror(errno));
+		return;
+	}
+	bm = (d->j.nchunks + 7) / 8;
+	free(d->written);
+	free(d->inflight);
+	free(d->tries);
+	d->written = xcalloc(1, bm + 1);
+	d->inflight = xcalloc(1, bm + 1);
+	d->tries = xcalloc(1, d->j.nchunks + 1);
+	d->ndone = journal_count(&d->j);
+	d->nwritten = 0;
+	d->cursor = 0;
+	d->done_bytes = d->resumed_from;
+	d->unsynced_bytes = 0;
+	d->last_sync_ms = now_ms();
+	d->state = DL_RUN;
+	download_kick(d);
+}
+
+/* Give every idle fetcher the next chunk nobody has. */
+static void
+download_schedule(struct download *d)
+{
+	uint32_t n = d->j.nchunks, scanned;
+	unsigned i;
+
+	for (i = 0; i < conf.parallel; i++) {
+		struct fetcher *f = &d->f[i];
+
+		if (f->chunk >= 0)
+			continue;
+		for (scanned = 0; scanned < n; scanned++) {
+			uint32_t c = d->cursor;
+
+			d->cursor = (d->cursor + 1) % n;
+			if (!journal_has(&d->j, c) && !bit(d->written, c) &&
+			    !bit(d->inflight, c)) {
+				fetch_start(f, c);
+				break;
+			}
+		}
+		if (scanned == n)
+			return;		/* nothing left to hand out */
+	}
+}
+
+static int
+fetch_connect(struct fetcher *f)
+{
+	struct download *d = f->d;
+	struct bufferevent *bev;
+
+	if (f->evcon != NULL)
+		return 0;
+	f->evcon = evhttp_connection_base_new(conf.base, NULL,
+	    d->origin.host, (unsigned short)d->origin.port);
+	if (f->evcon == NULL)
+		return -1;
+	evhttp_connection_set_timeout(f->evcon, conf.timeout_s);
+	evhttp_connection_set_retries(f->evcon, 0);
+	/* Big reads: 4 KiB at a time costs a syscall per page. */
+	if ((bev = evhttp_connection_get_bufferevent(f->evcon)) != NULL)
+		bufferevent_set_max_single_read(bev, READ_SIZE);
+	return 0;
+}
+
+/*
+ * --gzip auto: whichever way has delivered more payload per millisecond,
+ * trying the other way every PROBE_EVERY chunks so a change of link is
+ * noticed.  The first chunks probe both.
+ */
+static int
+want_gzip(struct download *d)
+{
+	int best;
+
+	if (conf.gzip == GZIP_NEVER || !d->gzip_ok)
+		return 0;
+	if (conf.gzip == GZIP_ALWAYS)
+		return 1;
+	if (d->rate[0] == 0 || d->rate[1] == 0)
+		return d->nchunks_fetched % 2;
+	best = d->rate[1] > d->rate[0];
+	if (d->nchunks_fetched % PROBE_EVERY == PROBE_EVERY - 1)
+		return !best;
+	return best;
+}
+
+static void
+fetch_reset(struct fetcher *f)
+{
+	if (f->req != NULL) {
+		struct evhttp_request *req = f->req;
+
+		f->req = NULL;
+		evhttp_cancel_request(req);
+	}
+	evtimer_del(f->timer);
+	codec_free(f->inflate);
+	f->inflate = NULL;
+	f->chunk = -1;
+	f->why = WHY_NONE;
+}
+
+static void
+fetch_start(struct fetcher *f, uint32_t c)
+{
+	struct download *d = f->d;
+	struct evhttp_request *req;
+	struct evkeyvalq *h;
+	char range[64];
+
+	if (fetch_connect(f) == -1) {
+		download_fail(d, 500, "cannot make a connection object");
+		return;
+	}
+	codec_free(f->inflate);
+	f->inflate = NULL;
+	f->chunk = c;
+	f->off = (uint64_t)c * conf.chunk_size;
+	f->len = chunk_len(d, c);
+	f->got = f->wire = 0;
+	f->why = WHY_NONE;
+	f->err_no = 0;
+	f->msg[0] = '\0';
+	f->gzip_body = 0;
+	f->asked_gzip = want_gzip(d);
+	f->t0_ms = now_ms();
+	bit_set(d->inflight, c);
+
+	req = evhttp_request_new(fetch_done_cb, f);
+	evhttp_request_set_header_cb(req, fetch_header_cb);
+	evhttp_request_set_chunked_cb(req, fetch_body_cb);
+	evhttp_request_set_error_cb(req, fetch_error_cb);
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", d->origin.hostport);
+	snprintf(range, sizeof(range), "bytes=%llu-%llu",
+	    (unsigned long long)f->off,
+	    (unsigned long long)(f->off + f->len - 1));
+	evhttp_add_header(h, "Range", range);
+	if (d->validator[0] != '\0')
+		evhttp_add_header(h, "If-Range", d->validator);
+	evhttp_add_header(h, "Accept-Encoding", f->asked_gzip ? "gzip" :
+	    "identity");
+	f->req = req;
+	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, d->rpath) ==
+	    -1) {
+		f->req = NULL;
+		f->why = WHY_NET;
+		snprintf(f->msg, sizeof(f->msg), "cannot send the request");
+		fetch_failed(f);
+	}
+}
+
+static void
+fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->why != WHY_NONE)
+		return;
+	f->why = why;
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The answer's head: is this the chunk we asked for?  Returning -1 makes
+ * libevent drop the connection before reading any of the body.
+ */
+static int
+fetch_header_cb(struct evhttp_request *req, void *arg)
+{
+	struct fetcher *f = arg;
+	struct download *d = f->d;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *ce = evhttp_find_header(h, "Content-Encoding");
+	const char *cr = evhttp_find_header(h, "Content-Range");
+	const char *etag = evhttp_find_header(h, "ETag");
+	int code = evhttp_request_get_response_code(req);
+	off_t first, last, size;
+	char err[128];
+
+	if (ce != NULL && strcasecmp(ce, "identity") == 0)
+		ce = NULL;
+	if (ce != NULL && (strcasecmp(ce, "gzip") != 0 || !f->asked_gzip)) {
+		fetch_reject(f, WHY_BAD, "unexpected Content-Encoding %s", ce);
+		return -1;
+	}
+	f->gzip_body = ce != NULL;
+	if (code == 404 || code == 410) {
+		fetch_reject(f, WHY_GONE, "the file vanished at the origin");
+		return -1;
+	}
+	if (code == 416) {
+		fetch_reject(f, WHY_CHANGED, "416: the file shrank");
+		return -1;
+	}
+	if (code == 200) {
+		if (f->gzip_body && !(f->off == 0 && f->len == d->size)) {
+			/*
+			 * nginx with "gzip on" answers a Range that allows
+			 * gzip with the whole file compressed: not a chunk.
+			 * Ask this origin for plain chunks from now on.
+			 */
+			d->gzip_ok = 0;
+			fetch_reject(f, WHY_NOGZIP, "200 with a compressed "
+			    "whole file for a Range: asking plain from now "
+			    "on");
+			return -1;
+		}
+		if (f->off == 0 && f->len == d->size)
+			goto check_etag;	/* the whole file is a chunk */
+		/* If-Range failed, or Range is not supported at all. */
+		if (d->validator_is_etag && etag != NULL &&
+		    strcmp(etag, d->validator) == 0)
+			fetch_reject(f, WHY_NORANGE, "origin ignores Range");
+		else
+			fetch_reject(f, WHY_CHANGED, "200 to a Range with "
+			    "If-Range: the file changed");
+		return -1;
+	}
+	if (code != 206) {
+		fetch_reject(f, code >= 500 ? WHY_NET : WHY_BAD,
+		    "origin answered %d", code);
+		return -1;
+	}
+	if (cr == NULL || range_parse_content_range(cr, &first, &last, &size,
+	    err, sizeof(err)) == -1) {
+		fetch_reject(f, WHY_BAD, "bad Content-Range: %s",
+		    cr ? err : "missing");
+		return -1;
+	}
+	if (size != -1 && (uint64_t)size != d->size) {
+		fetch_reject(f, WHY_CHANGED, "size changed to %lld",
+		    (long long)size);
+		return -1;
+	}
+	if ((uint64_t)first != f->off || (uint64_t)last != f->off + f->len -
+	    1) {
+		fetch_reject(f, WHY_BAD, "Content-Range %s is not the range "
+		    "asked", cr);
+		return -1;
+	}
+check_etag:
+	if (d->validator_is_etag && etag != NULL &&
+	    strcmp(etag, d->validator) != 0) {
+		fetch_reject(f, WHY_CHANGED, "ETag changed");
+		return -1;
+	}
+	if (f->gzip_body && (f->inflate = codec_inflate_new()) == NULL) {
+		fetch_reject(f, WHY_BAD, "no memory for inflate");
+		return -1;
+	}
+	return 0;
+}
+
+/* Write decoded bytes at the chunk's offset, never past its end. */
+static int
+fetch_write(struct fetcher *f, const char *p, size_t n)
+{
+	struct download *d = f->d;
+	ssize_t w;
+
+	if (n > f->len - f->got) {
+		fetch_reject(f, WHY_BAD, "body longer than the %llu bytes "
+		    "asked", (unsigned long long)f->len);
+		return -1;
+	}
+	while (n > 0) {
+		w = pwrite(d->part_fd, p, n, (off_t)(f->off + f->got));
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			f->err_no = errno;
+			fetch_reject(f, WHY_DISK, "writing %s: %s", d->part,
+			    strerror(errno));
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		f->got += (uint64_t)w;
+		stats_add(conf.slot, STATS_bytes_written, (uint64_t)w);
+	}
+	return 0;
+}
+
+static void
+fetch_body_cb(struct evhttp_request *req, void *arg)
+{
+	struct fetcher *f = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer_iovec v[16];
+	static char out[INFLATE_OUT];
+	size_t used, made, total = evbuffer_get_length(in);
+	enum codec_status st;
+	int i, n;
+
+	f->wire += total;
+	f->d->fetched += total;
+	stats_add(conf.slot, STATS_bytes_fetched, total);
+	if (f->why != WHY_NONE)
+		return;		/* rejected: the tick cancels it */
+	while (evbuffer_get_length(in) > 0 && f->why == WHY_NONE) {
+		n = evbuffer_peek(in, -1, NULL, v, 16);
+		if (n > 16)
+			n = 16;
+		for (i = 0; i < n && f->why == WHY_NONE; i++) {
+			const char *p = v[i].iov_base;
+			size_t left = v[i].iov_len;
+
+			if (!f->gzip_body) {
+				fetch_write(f, p, left);
+				evbuffer_drain(in, left);
+				continue;
+			}
+			/* SPEC: inflate as it streams; stop at the range. */
+			while (left > 0 && f->why == WHY_NONE) {
+				st = codec_run(f->inflate, p, left, &used, out,
+				    sizeof(out), &made, 0);
+				if (st == CODEC_ERROR) {
+					fetch_reject(f, WHY_BAD, "corrupt gzip "
+					    "body");
+					break;
+				}
+				if (made > 0 && fetch_write(f, out, made) == -1)
+					break;
+				p += used;
+				left -= used;
+				if (st == CODEC_END && left > 0) {
+					fetch_reject(f, WHY_BAD, "data after "
+					    "the gzip stream");
+					break;
+				}
+				if (used == 0 && made == 0)
+					break;
+			}
+			evbuffer_drain(in, v[i].iov_len);
+		}
+	}
+	if (f->why != WHY_NONE) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		download_kick(f->d);
+	}
+}
+
+static void
+fetch_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct fetcher *f = arg;
+
+	if (e == EVREQ_HTTP_REQUEST_CANCEL)
+		return;
+	if (e == EVREQ_HTTP_TIMEOUT)
+		fetch_reject(f, WHY_TIMEOUT, "origin timed out");
+	else
+		fetch_reject(f, WHY_NET, "connection to the origin failed");
+}
+
+static void
+fetch_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct fetcher *f = arg;
+	struct download *d = f->d;
+	enum codec_status st;
+	uint32_t c;
+	size_t made;
+	uint64_t ms;
+	double rate;
+
+	if (f->req == NULL)
+		return;		/* cancelled by us */
+	f->req = NULL;
+	if (req == NULL || evhttp_request_get_response_code(req) == 0)
+		fetch_reject(f, WHY_NET, "connection to the origin failed");
+	if (f->why == WHY_NONE && f->gzip_body) {
+		/* The stream must end here, CRC and length checked. */
+		st = codec_run(f->inflate, NULL, 0, NULL, NULL, 0, &made, 1);
+		if (st != CODEC_END)
+			fetch_reject(f, WHY_BAD, "gzip body ends early");
+	}
+	if (f->why == WHY_NONE && f->got != f->len)
+		fetch_reject(f, WHY_BAD, "short body: %llu of %llu bytes",
+		    (unsigned long long)f->got, (unsigned long long)f->len);
+	if (f->why != WHY_NONE) {
+		fetch_failed(f);
+		download_kick(d);
+		return;
+	}
+
+	/* A good chunk. */
+	c = (uint32_t)f->chunk;
+	bit_clear(d->inflight, c);
+	bit_set(d->written, c);
+	d->nwritten++;
+	d->done_bytes += f->len;
+	d->unsynced_bytes += f->len;
+	d->nchunks_fetched++;
+	stats_add(conf.slot, STATS_chunks_fetched, 1);
+	ms = now_ms() - f->t0_ms + 1;
+	rate = (double)f->len / (double)ms;
+	if (f->asked_gzip && !f->gzip_body) {
+		/* Asked gzip, got identity (say, not compressible). */
+		if (++d->gzip_plain_answers >= 4)
+			d->gzip_ok = 0;
+	}
+	d->rate[f->gzip_body] = d->rate[f->gzip_body] == 0 ? rate :
+	    0.7 * d->rate[f->gzip_body] + 0.3 * rate;
+	codec_free(f->inflate);
+	f->inflate = NULL;
+	f->chunk = -1;
+	if (d->unsynced_bytes >= SYNC_BYTES) {
+		download_sync(d);
+	} else if (!evtimer_pending(d->sync_timer, NULL)) {
+		struct timeval tv = { SYNC_MS / 1000, (SYNC_MS % 1000) * 1000 };
+
+		evtimer_add(d->sync_timer, &tv);
+	}
+	download_kick(d);
+}
+
+/* A chunk failed: retry it, start over, or give up on the download. */
+static void
+fetch_failed(struct fetcher *f)
+{
+	struct download *d = f->d;
+	struct timeval tv;
+	uint32_t c = (uint32_t)f->chunk;
+	uint64_t ms;
+
+	codec_free(f->inflate);
+	f->inflate = NULL;
+	if (f->chunk < 0)
+		return;
+	log_debug("%s: chunk %u: %s", d->name, c, f->msg);
+	switch (f->why) {
+	case WHY_CHANGED:
+		d->restart = 1;
+		return;
+	case WHY_GONE:
+		download_fail(d, 404, "not found at the origin any more");
+		return;
+	case WHY_NORANGE:
+		download_fail(d, 502, "origin does not honour Range");
+		return;
+	case WHY_DISK:
+		/* Keep the data; a later request resumes once space is back. */
+		download_fail(d, 507, "%s (partial data kept, ask again when "
+		    "there is room)", f->msg);
+		return;
+	case WHY_NOGZIP:
+		/* Not the chunk's fault: at once, plain, no retry counted. */
+		f->why = WHY_NONE;
+		fetch_start(f, c);
+		return;
+	default:
+		break;
+	}
+	stats_add(conf.slot, STATS_retries, 1);
+	if (++d->tries[c] > conf.retries) {
+		if (f->why == WHY_TIMEOUT)
+			download_fail(d, 504, "origin too slow: chunk at %llu "
+			    "timed out %u times", (unsigned long long)f->off,
+			    d->tries[c]);
+		else
+			download_fail(d, 502, "chunk at %llu failed %u times, "
+			    "last: %s", (unsigned long long)f->off,
+			    d->tries[c], f->msg);
+		return;
+	}
+	log_info("%s: chunk at %llu: %s; retry %u of %u", d->name,
+	    (unsigned long long)f->off, f->msg, d->tries[c], conf.retries);
+	/* Exponential back-off with jitter: half fixed, half random. */
+	ms = (uint64_t)BACKOFF_BASE_MS << (d->tries[c] - 1);
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	ms = ms / 2 + (uint64_t)random() % (ms / 2 + 1);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	f->why = WHY_NONE;
+	evtimer_add(f->timer, &tv);	/* the fetcher keeps its chunk */
+}
+
+static void
+download_sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	download_sync(arg);
+}
+
+/*
+ * Make written chunks durable, then say so in the journal: data first,
+ * so the journal never claims a chunk the disk may not have.
+ */
+static int
+download_sync(struct download *d)
+{
+	uint32_t i;
+
+	evtimer_del(d->sync_timer);
+	if (d->nwritten == 0 || d->part_fd == -1 || d->jfd == -1)
+		return 0;
+	if (fdatasync(d->part_fd) == -1) {
+		download_fail(d, 507, "syncing %s: %s", d->part,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < d->j.nchunks; i++) {
+		if (bit(d->written, i)) {
+			journal_set(&d->j, i);
+			bit_clear(d->written, i);
+		}
+	}
+	d->ndone += d->nwritten;
+	d->nwritten = 0;
+	d->unsynced_bytes = 0;
+	d->last_sync_ms = now_ms();
+	if (journal_write(d->jfd, &d->j) == -1) {
+		download_fail(d, 507, "writing %s: %s", d->jpath,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* fsync, rename into place, fsync the directory: all or nothing. */
+static void
+download_finish(struct download *d)
+{
+	struct dl_result r;
+
+	if (fsync(d->part_fd) == -1 || rename(d->part, d->final) == -1) {
+		download_fail(d, 500, "cannot complete %s: %s", d->final,
+		    strerror(errno));
+		return;
+	}
+	if (sync_dir(d->final) == -1)
+		log_warn("%s: fsync of its directory", d->name);
+	/* The journal stays, marked complete: "already downloaded" later. */
+	d->j.flags |= JOURNAL_COMPLETE;
+	if (journal_write(d->jfd, &d->j) == -1)
+		log_warn("%s: marking %s complete", d->name, d->jpath);
+	d->state = DL_DONE;
+	stats_add(conf.slot, STATS_downloads_completed, 1);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.message = "Download complete";
+	r.bytes = d->size;
+	r.resumed_from = d->resumed_from;
+	r.fetched = d->fetched;
+	r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
+	log_info("%s: complete: %llu bytes, %llu fetched, resumed from %llu, "
+	    "%.2f s", d->name, (unsigned long long)r.bytes,
+	    (unsigned long long)r.fetched,
+	    (unsigned long long)r.resumed_from, r.seconds);
+	download_answer(d, &r);
+	download_free(d);
+}
+
+void
+download_status_json(struct buf *b)
+{
+	struct download *d;
+	const char *sep = "";
+	double secs;
+
+	buf_printf(b, "[");
+	TAILQ_FOREACH(d, &downloads, entry) {
+		secs = (double)(now_ms() - d->t0_ms) / 1000;
+		buf_printf(b, "%s{\"name\":\"", sep);
+		/* Names passed path_decode: no control bytes; escape " \ */
+		for (const char *p = d->final; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_printf(b, "\\%c", *p);
+			else
+				buf_add(b, p, 1);
+		}
+		buf_printf(b, "\",\"state\":\"%s\",\"done\":%llu,"
+		    "\"total\":%llu,\"resumed_from\":%llu,\"fetched\":%llu,"
+		    "\"rate\":%.0f}", d->state == DL_HEAD ? "head" :
+		    "fetching", (unsigned long long)d->done_bytes,
+		    (unsigned long long)d->size,
+		    (unsigned long long)d->resumed_from,
+		    (unsigned long long)d->fetched,
+		    secs > 0 ? (double)(d->done_bytes - d->resumed_from) /
+		    secs : 0.0);
+		sep = ",";
+	}
+	buf_printf(b, "]");
+}
+
+int
+download_progress(const char *final_path, uint64_t *done, uint64_t *total,
+    double *rate)
+{
+	struct download *d;
+	double secs;
+
+	TAILQ_FOREACH(d, &downloads, entry) {
+		if (strcmp(d->final, final_path) != 0)
+			continue;
+		secs = (double)(now_ms() - d->t0_ms) / 1000;
+		*done = d->done_bytes;
+		*total = d->size;
+		*rate = secs > 0 ? (double)(d->done_bytes - d->resumed_from) /
+		    secs : 0;
+		return d->state == DL_RUN ? 0 : -1;
+	}
+	return -1;
+}
+
+void
+download_shutdown(void)
+{
+	struct download *d;
+	struct dl_result r;
+
+	while ((d = TAILQ_FIRST(&downloads)) != NULL) {
+		download_teardown(d);
+		if (d->state == DL_RUN)
+			download_sync(d);
+		memset(&r, 0, sizeof(r));
+		r.status = 503;
+		r.message = "haulproxy is stopping; ask again to resume";
+		r.bytes = d->size;
+		download_answer(d, &r);
+		download_free(d);
+	}
+}

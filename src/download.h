@@ -1,0 +1,78 @@
+/*
+ * haulproxy's download engine: HEAD for size and validator, then Range
+ * chunks over --parallel kept-alive evhttp connections, inflated and
+ * checked as they stream, written with pwrite at their offsets, made
+ * durable in batches and recorded in the journal; finally synced and
+ * renamed into place.  Several callers waiting on one file share one
+ * download.
+ */
+#ifndef HAUL_DOWNLOAD_H
+#define HAUL_DOWNLOAD_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+struct event_base;
+struct stats_slot;
+
+enum gzip_policy { GZIP_AUTO, GZIP_ALWAYS, GZIP_NEVER };
+
+struct origin {
+	char *host;
+	int port;
+	char *hostport;		/* for the Host header */
+};
+
+struct dl_conf {
+	struct event_base *base;
+	uint64_t chunk_size;
+	unsigned parallel;
+	unsigned retries;
+	int timeout_s;
+	enum gzip_policy gzip;
+	struct stats_slot *slot;
+};
+
+struct dl_result {
+	int status;		/* 200, or the HTTP status to answer with */
+	const char *message;	/* one line, no newline */
+	int already;		/* the stored copy was complete and current */
+	uint64_t bytes;		/* file size */
+	uint64_t resumed_from;	/* bytes already on disk at the start */
+	uint64_t fetched;	/* body bytes received from the origin */
+	double seconds;
+};
+
+typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
+
+/* Parse "http://host[:port][/]" into o; 0, or -1 with err. */
+int origin_parse(const char *url, struct origin *o, char *err,
+    size_t errlen);
+
+void download_init(const struct dl_conf *);
+
+/*
+ * Fetch the origin's rpath (an encoded request path) into final_path, or
+ * join the download already doing so.  cb(arg) runs exactly once, from
+ * the event loop, unless download_forget(arg) is called first.
+ */
+void download_request(const struct origin *, const char *rpath,
+    const char *final_path, dl_done_cb cb, void *arg);
+void download_forget(void *arg);
+
+/* JSON array of downloads in progress: name, done, total, rate. */
+void download_status_json(struct buf *);
+
+/* Progress of the download of final_path; 0, or -1 when unknown. */
+int download_progress(const char *final_path, uint64_t *done,
+    uint64_t *total, double *rate);
+
+/*
+ * Stop everything: cancel in-flight chunks, make what was written durable
+ * and journal it (so every download resumes later), answer waiters with
+ * 503.
+ */
+void download_shutdown(void);
+
+#endif
