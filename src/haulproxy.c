@@ -270,6 +270,7 @@ main(int argc, char *argv[])
 		dc.base = px.base;
 		dc.slot = px.slot;
 		download_init(&dc);
+		log_setquiet(!px.debug);
 		return fetch_main(fetch, origin_url);
 	}
 

@@ -23,6 +23,7 @@ static const char *log_prog = "haul";
 static char log_role[32] = "main";
 static int log_debug_on;
 static int log_syslog;
+static int log_quiet;
 
 void
 log_init(const char *prog, int debug, int to_syslog)
@@ -32,6 +33,12 @@ log_init(const char *prog, int debug, int to_syslog)
 	log_syslog = to_syslog;
 	if (to_syslog)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_setquiet(int quiet)
+{
+	log_quiet = quiet;
 }
 
 void
@@ -52,6 +59,10 @@ log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
 	time_t now;
 	int saved = errno;
 
+	if (log_quiet && pri > LOG_CRIT) {
+		errno = saved;
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_syslog) {
 		syslog(pri, "%s: %s%s%s", log_role, msg, suffix ? ": " : "",

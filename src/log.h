@@ -11,6 +11,8 @@
 
 /* prog: "hauld"; to_syslog: after --daemon detaches from the terminal. */
 void log_init(const char *prog, int debug, int to_syslog);
+/* Quiet: only fatal messages (haulproxy --fetch without -v). */
+void log_setquiet(int);
 void log_setrole(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
