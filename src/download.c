@@ -915,7 +915,7 @@ fetch_header_cb(struct evhttp_request *req, void *arg)
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const char *ce = evhttp_find_header(h, "Content-Encoding");
 	const char *cr = evhttp_find_header(h, "Content-Range");
-	const char *etag = evhttp_find_header(h, "ETag");
+	const char *etag = evhttp_find_header(h, "ETag"), *lm;
 	int code = evhttp_request_get_response_code(req);
 	off_t first, last, size;
 	char err[128];
@@ -950,9 +950,17 @@ fetch_header_cb(struct evhttp_request *req, void *arg)
 		}
 		if (f->off == 0 && f->len == d->size)
 			goto check_etag;	/* the whole file is a chunk */
-		/* If-Range failed, or Range is not supported at all. */
-		if (d->validator_is_etag && etag != NULL &&
-		    strcmp(etag, d->validator) == 0)
+		/*
+		 * If-Range failed (the file changed), or the origin does not
+		 * do ranges at all: then its validator is still ours, or it
+		 * has none to compare.
+		 */
+		lm = evhttp_find_header(h, "Last-Modified");
+		if (d->validator[0] == '\0' ||
+		    (d->validator_is_etag && etag != NULL &&
+		    strcmp(etag, d->validator) == 0) ||
+		    (!d->validator_is_etag && lm != NULL &&
+		    strcmp(lm, d->validator) == 0))
 			fetch_reject(f, WHY_NORANGE, "origin ignores Range");
 		else
 			fetch_reject(f, WHY_CHANGED, "200 to a Range with "

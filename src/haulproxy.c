@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -46,6 +47,7 @@
 #define MAX_LISTEN 4
 
 static void usage(FILE *, int) __attribute__((noreturn));
+static struct bufferevent *accept_cb(struct event_base *, void *);
 static void version(void) __attribute__((noreturn));
 static void serve_cb(struct evhttp_request *, void *);
 static void download_answer_cb(const struct dl_result *, void *);
@@ -57,6 +59,8 @@ static char *encode_path(const char *);
 static struct {
 	struct event_base *base;
 	struct evhttp *http;
+	struct evhttp_bound_socket *bound[MAX_LISTEN];
+	int nbound;
 	struct origin origin;
 	const char *dir;
 	const char *access_log;
@@ -70,6 +74,7 @@ static struct {
 	struct stats_slot *slot;
 	/* --fetch */
 	int fetch_status;
+	int interrupted;
 	const char *fetch_out;
 	struct event *progress;
 	int tty;
@@ -304,8 +309,10 @@ main(int argc, char *argv[])
 	evhttp_set_timeout(px.http, dc.timeout_s);
 	evhttp_set_max_headers_size(px.http, 16384);
 	evhttp_set_gencb(px.http, serve_cb, NULL);
+	evhttp_set_bevcb(px.http, accept_cb, NULL);
 	for (i = 0; i < n; i++)
-		if (evhttp_accept_socket_with_handle(px.http, fds[i]) == NULL)
+		if ((px.bound[px.nbound++] = evhttp_accept_socket_with_handle(
+		    px.http, fds[i])) == NULL)
 			fatalx("cannot accept on socket %d", fds[i]);
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++) {
 		struct event *ev = evsignal_new(px.base, sigs[i], signal_cb,
@@ -328,7 +335,9 @@ main(int argc, char *argv[])
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
+	struct timeval flush = { 0, 300000 };
 	struct buf b;
+	int i;
 	char *line, *next;
 	int fd;
 
@@ -336,9 +345,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		/* Journal what is durable, answer waiters, leave. */
+		if (px.stopping)
+			break;
+		px.stopping = 1;
 		log_info("stopping: partial downloads stay resumable");
-		download_shutdown();
-		event_base_loopexit(px.base, NULL);
+		for (i = 0; i < px.nbound; i++)	/* no new connections */
+			evhttp_del_accept_socket(px.http, px.bound[i]);
+		px.nbound = 0;
+		download_shutdown();	/* answers waiters with 503 */
+		/* Let those answers reach the clients before leaving. */
+		event_base_loopexit(px.base, &flush);
 		break;
 	case SIGQUIT:
 		/* The journal only names synced chunks: still resumable. */
@@ -393,12 +409,23 @@ access_log(struct evhttp_request *req, int status, size_t len)
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	n = snprintf(line, sizeof(line), "%s - - [%s] \"GET %.200s HTTP/1.1\" "
+	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s %.200s HTTP/1.x\" "
 	    "%d %zu \"-\" \"%.100s\"\n", peer, stamp,
-	    evhttp_request_get_uri(req), status, len, ua ? ua : "-");
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" :
+	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD" :
+	    "OTHER", evhttp_request_get_uri(req), status, len,
+	    ua ? ua : "-");
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(px.access_fd, line, (size_t)n) == -1)
 		stats_add(px.slot, STATS_errors, 1);
+}
+
+/* evhttp makes a bufferevent per new connection: count it there. */
+static struct bufferevent *
+accept_cb(struct event_base *base, void *arg)
+{
+	stats_add(px.slot, STATS_conn_accepted, 1);
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 }
 
 static void
@@ -432,13 +459,18 @@ serve_cb(struct evhttp_request *req, void *arg)
 {
 	const char *uri = evhttp_request_get_uri(req), *q;
 	char rel[PATH_MAX_LEN], err[160], msg[256], *raw, *rpath, *final;
+	enum evhttp_cmd_type cmd;
 	struct buf b;
 	size_t rawlen;
 
 	stats_add(px.slot, STATS_requests, 1);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+	cmd = evhttp_request_get_command(req);
+	if (cmd != EVHTTP_REQ_GET && (cmd != EVHTTP_REQ_HEAD ||
+	    strncmp(uri, "/download/", 10) == 0)) {
+		/* HEAD of a download would start it: only GET does. */
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET");
+		    "Allow", strncmp(uri, "/download/", 10) == 0 ? "GET" :
+		    "GET, HEAD");
 		reply(req, 405, "text/plain", "method not allowed\n");
 		return;
 	}
@@ -569,14 +601,16 @@ fetch_done_cb(const struct dl_result *r, void *arg)
 		fputc('\n', stderr);
 	if (r->status == 200) {
 		px.fetch_status = 0;
-		if (px.tty) {
+		if (px.tty && r->already) {
+			fprintf(stderr, "%s: %s\n", px.fetch_out, r->message);
+		} else if (px.tty) {
 			human((double)r->bytes, a, sizeof(a));
 			human(r->seconds > 0 ? (double)(r->bytes -
 			    r->resumed_from) / r->seconds : 0, c, sizeof(c));
 			fprintf(stderr, "%s: %s (%s, %s/s)\n", px.fetch_out,
 			    r->message, a, c);
 		}
-	} else {
+	} else if (!px.interrupted) {
 		px.fetch_status = 1;
 		fprintf(stderr, "haulproxy: %s: %s (%d)\n", px.fetch_out,
 		    r->message, r->status);
@@ -589,6 +623,7 @@ fetch_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	fprintf(stderr, "%shaulproxy: interrupted; run again to resume\n",
 	    px.tty ? "\n" : "");
+	px.interrupted = 1;
 	download_shutdown();
 	px.fetch_status = 130;
 	event_base_loopexit(px.base, NULL);

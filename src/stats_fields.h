@@ -12,7 +12,7 @@
 
 #define STATS_FIELDS(X)                                                      \
 	X(conn_accepted, STATS_DP, COUNTER, "connections accepted")           \
-	X(conn_open, STATS_DP, GAUGE, "connections open")                     \
+	X(conn_open, STATS_D, GAUGE, "connections open")                      \
 	X(requests, STATS_DP, COUNTER, "requests parsed")                     \
 	X(resp_1xx, STATS_DP, COUNTER, "responses with status 1xx")           \
 	X(resp_2xx, STATS_DP, COUNTER, "responses with status 2xx")           \
