@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sample files for `make start` when DIR holds no file yet:
 # sample.bin (16 MiB of random bytes) and sample.txt (JSON log lines,
-# about 8 MiB, compressible).
+# about 6 MiB, compressible).
 dir=${1:-files}
 mkdir -p "$dir"
 if [ -n "$(find "$dir" -type f ! -name .gitkeep | head -n 1)" ]; then

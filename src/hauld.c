@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	long long port = 8000;
 	char err[256];
 	long cpus;
-	int ch, status, bport, n;
+	int ch, status, bport, n, pidfd = -1;
 
 	opts_progname = "hauld";
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -231,17 +231,22 @@ main(int argc, char *argv[])
 	heritage.nlfd = (unsigned)n;
 	log_info("listening on %s port %d", bind_addr ? bind_addr : "*", bport);
 	fd_limit();
-	if (heritage.daemon) {
-		proc_daemonize(heritage.access_fd);
-		log_init("hauld", heritage.debug, 1);
-	}
-	if (heritage.pidfile != NULL)
-		proc_pidfile(heritage.pidfile);
+	/* Everything that can fail on a bad option fails before detaching. */
+	if (heritage.pidfile != NULL &&
+	    (pidfd = proc_pidfile_open(heritage.pidfile)) == -1)
+		opts_die("-P", "%s: %s", heritage.pidfile, strerror(errno));
 	/* Two slots per worker: a SIGHUP runs two generations at once. */
 	if (stats_create(&heritage.stats, heritage.stats_file,
 	    STATS_KIND_HAULD, heritage.workers * 2) == -1)
-		fatal("stats region %s", heritage.stats_file ?
-		    heritage.stats_file : "(anonymous)");
+		opts_die("-s", "%s: %s", heritage.stats_file ?
+		    heritage.stats_file : "(anonymous)", strerror(errno));
+	if (heritage.daemon) {
+		proc_daemonize(heritage.access_fd);
+		log_init("hauld", heritage.debug, 1);
+		heritage.stats.hdr->master_pid = getpid();
+	}
+	if (pidfd != -1)
+		proc_pidfile_write(pidfd, heritage.pidfile);
 
 	status = master_run();
 	if (heritage.pidfile != NULL)

@@ -134,7 +134,7 @@ main(int argc, char *argv[])
 	const char *fetch = NULL;
 	long long port = 8888;
 	char err[256];
-	int ch, fds[MAX_LISTEN], n, i, bport;
+	int ch, fds[MAX_LISTEN], n, i, bport, pidfd = -1;
 
 	opts_progname = "haulproxy";
 	memset(&dc, 0, sizeof(dc));
@@ -285,15 +285,19 @@ main(int argc, char *argv[])
 		opts_die(bind_addr ? "-b" : "-p", "%s", err);
 	log_info("listening on %s port %d, origin %s, dir %s",
 	    bind_addr ? bind_addr : "*", bport, px.origin.hostport, px.dir);
+	if (px.pidfile != NULL &&
+	    (pidfd = proc_pidfile_open(px.pidfile)) == -1)
+		opts_die("-P", "%s: %s", px.pidfile, strerror(errno));
+	if (stats_create(&px.stats, px.stats_file, STATS_KIND_PROXY, 1) == -1)
+		opts_die("-s", "%s: %s", px.stats_file ? px.stats_file :
+		    "(anonymous)", strerror(errno));
 	if (px.daemon) {
 		proc_daemonize(px.access_fd);
 		log_init("haulproxy", px.debug, 1);
+		px.stats.hdr->master_pid = getpid();
 	}
-	if (px.pidfile != NULL)
-		proc_pidfile(px.pidfile);
-	if (stats_create(&px.stats, px.stats_file, STATS_KIND_PROXY, 1) == -1)
-		fatal("stats region %s", px.stats_file ? px.stats_file :
-		    "(anonymous)");
+	if (pidfd != -1)
+		proc_pidfile_write(pidfd, px.pidfile);
 	px.slot = &px.stats.slots[0];
 	atomic_store_explicit(&px.slot->pid, getpid(), memory_order_relaxed);
 	atomic_store_explicit(&px.slot->state, SLOT_RUNNING,

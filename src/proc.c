@@ -65,14 +65,19 @@ proc_daemonize(int keep_fd)
 	}
 }
 
-void
-proc_pidfile(const char *path)
+int
+proc_pidfile_open(const char *path)
 {
-	FILE *f;
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
 
-	if ((f = fopen(path, "w")) == NULL)
-		fatal("pidfile %s", path);
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) == EOF)
+void
+proc_pidfile_write(int fd, const char *path)
+{
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) == -1)
 		fatal("pidfile %s", path);
 }

@@ -249,6 +249,11 @@ serve_download(struct conn *c, const char *rest)
 	time_t t;
 
 	if (path_decode(rest, rel, sizeof(rel), err, sizeof(err)) == -1) {
+		/* RFC 9110 15.5.15: a path longer than we take is a 414. */
+		if (strcspn(rest, "?") >= sizeof(rel)) {
+			conn_simple(c, 414, "path too long");
+			return;
+		}
 		snprintf(body, sizeof(body), "bad path: %s", err);
 		conn_simple(c, 400, body);
 		return;

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,10 +130,17 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	int i, fd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (w->nconns >= heritage.max_conns && !worker_evict(w)) {
-			/* Excess connections wait in the kernel's backlog. */
-			worker_accepting(w, 0);
-			return;
+		if (w->nconns >= heritage.max_conns) {
+			struct pollfd p = { lfd, POLLIN, 0 };
+
+			/* Make room only for someone actually waiting. */
+			if (poll(&p, 1, 0) != 1)
+				return;
+			if (!worker_evict(w)) {
+				/* Excess connections wait in the backlog. */
+				worker_accepting(w, 0);
+				return;
+			}
 		}
 		sl = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
