@@ -1,8 +1,11 @@
 /*
- * The gzip codec: round trips of text and random data of several sizes
+ * The gzip codec, whichever backend the build uses (zlib, or ISA-L igzip
+ * with HAVE_ISAL): round trips of text and random data of several sizes
  * through tiny and ordinary buffers, the deflate output checked by zlib's
- * own inflate, corrupt and truncated streams refused, trailing data left
- * to the caller, and the byte totals.
+ * own inflate at every level, gzip streams made by zlib (every block
+ * type, header fields, flushes) decoded by the codec, corrupt and
+ * truncated streams refused, trailing data left to the caller, a caller
+ * that stops once its input is used, and the byte totals.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,10 +30,17 @@ static int compress_buf(
 static int inflate_buf(
     const unsigned char *, size_t, size_t, size_t, struct buf *, size_t *);
 static int zlib_gunzip(const unsigned char *, size_t, size_t, struct buf *);
+static int zlib_gzip(
+    const unsigned char *, size_t, int, int, int, gz_header *, struct buf *);
 static void test_name(void);
 static void test_roundtrip(void);
+static void test_levels(void);
+static void test_from_zlib(void);
 static void test_corrupt(void);
 static void test_trailing(void);
+static int inflate_reads(
+    const struct buf *, size_t, size_t, struct buf *, size_t, size_t *);
+static void test_used_up(void);
 static void test_edges(void);
 
 static const size_t sizes[] = {0, 1, 100, 65536, 1024 * 1024 + 1};
@@ -189,14 +199,62 @@ zlib_gunzip(const unsigned char *src, size_t len, size_t want, struct buf *dst)
 	return r == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
 }
 
+/*
+ * zlib's own gzip encoder, as a source of streams for our decoder: level 0
+ * (stored blocks) to 9, a strategy, a full or sync flush every `flush`
+ * bytes (0: none), an optional header with fields.
+ */
+static int
+zlib_gzip(const unsigned char *src, size_t len, int level, int strategy,
+    int flush, gz_header *head, struct buf *dst)
+{
+	z_stream z;
+	size_t off = 0, n, cap = len + len / 2 + 1024;
+	int r = Z_OK, mode;
+
+	dst->len = 0;
+	if ((dst->p = malloc(cap)) == NULL)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, strategy) != Z_OK)
+		return -1;
+	if (head != NULL && deflateSetHeader(&z, head) != Z_OK) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_out = dst->p;
+	z.avail_out = (uInt)cap;
+	do {
+		n = len - off;
+		mode = Z_FINISH;
+		if (flush > 0 && n > (size_t)flush) {
+			n = (size_t)flush;
+			mode = (off / n) % 2 ? Z_SYNC_FLUSH : Z_FULL_FLUSH;
+		}
+		z.next_in = (unsigned char *)(uintptr_t)(src + off);
+		z.avail_in = (uInt)n;
+		r = deflate(&z, mode);
+		off += n - z.avail_in;
+	} while (r == Z_OK && off < len);
+	while (r == Z_OK)
+		r = deflate(&z, Z_FINISH);
+	dst->len = z.total_out;
+	deflateEnd(&z);
+	return r == Z_STREAM_END ? 0 : -1;
+}
+
 static void
 test_name(void)
 {
 	const char *n = codec_name();
 
 	CHECK(n != NULL);
+#ifdef HAVE_ISAL
+	CHECK(strncmp(n, "isa-l", 5) == 0);
+#else
 	CHECK(strncmp(n, "zlib ", 5) == 0);
 	CHECK_STR(n + 5, ZLIB_VERSION);
+#endif
 }
 
 static void
@@ -249,6 +307,132 @@ test_roundtrip(void)
 			free(src.p);
 		}
 	}
+}
+
+/*
+ * Every level, on text with incompressible stretches: zlib decodes it, the
+ * codec decodes it, and text does shrink.
+ */
+static void
+test_levels(void)
+{
+	struct buf src, gz, plain, check;
+	size_t consumed;
+	int level, st;
+
+	src.len = 300000;
+	src.p = malloc(src.len);
+	fill_text(src.p, src.len);
+	fill_random(src.p + 100000, 20000);
+	for (level = 1; level <= 9; level++) {
+		if (compress_buf(src.p, src.len, level, 65536, 65536, &gz) ==
+		    -1) {
+			FAILF("level %d", level);
+			free(gz.p);
+			continue;
+		}
+		if (gz.len > src.len / 2)
+			FAILF("level %d: %zu bytes to %zu", level, src.len,
+			    gz.len);
+		if (zlib_gunzip(gz.p, gz.len, src.len, &check) == -1 ||
+		    check.len != src.len ||
+		    memcmp(check.p, src.p, src.len) != 0)
+			FAILF("zlib refused our level %d", level);
+		free(check.p);
+		st = inflate_buf(gz.p, gz.len, 1000, 5000, &plain, &consumed);
+		if (st != CODEC_END || consumed != gz.len ||
+		    plain.len != src.len ||
+		    memcmp(plain.p, src.p, src.len) != 0)
+			FAILF("level %d round trip: status %d", level, st);
+		free(plain.p);
+		free(gz.p);
+	}
+	free(src.p);
+}
+
+/* Standard gzip from zlib decodes with the codec, whatever it holds. */
+static void
+test_from_zlib(void)
+{
+	static const struct {
+		int level, strategy, flush;
+	} kinds[] = {
+	    {0, Z_DEFAULT_STRATEGY, 0}, /* stored blocks */
+	    {1, Z_DEFAULT_STRATEGY, 0},
+	    {6, Z_DEFAULT_STRATEGY, 0},
+	    {9, Z_DEFAULT_STRATEGY, 0},
+	    {6, Z_FIXED, 0}, /* static Huffman blocks */
+	    {6, Z_HUFFMAN_ONLY, 0},
+	    {6, Z_RLE, 0},
+	    {6, Z_DEFAULT_STRATEGY, 10007}, /* sync and full flushes */
+	    {0, Z_DEFAULT_STRATEGY, 777},
+	};
+	static const size_t chunks[][2] = {
+	    {1, 1}, {3, 7}, {4096, 4096}, {(size_t)-1, 1 << 20}};
+	unsigned char extra[] = "XYzz";
+	struct buf src, gz, plain;
+	gz_header head;
+	size_t k, i, len, consumed;
+	int st;
+
+	src.len = 200000;
+	src.p = malloc(src.len);
+	fill_text(src.p, src.len);
+	fill_random(src.p + 50000, 30000);
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+			/* Byte by byte on a shorter input: slow otherwise. */
+			len = chunks[i][0] == 1 ? 20000 : src.len;
+			if (zlib_gzip(src.p, len, kinds[k].level,
+			        kinds[k].strategy, kinds[k].flush, NULL,
+			        &gz) == -1) {
+				FAILF("zlib gzip kind %zu", k);
+				free(gz.p);
+				continue;
+			}
+			st = inflate_buf(gz.p, gz.len, chunks[i][0],
+			    chunks[i][1], &plain, &consumed);
+			if (st != CODEC_END || consumed != gz.len ||
+			    plain.len != len ||
+			    memcmp(plain.p, src.p, len) != 0)
+				FAILF("zlib's gzip kind %zu chunks %zu: "
+				      "status %d, %zu of %zu",
+				    k, i, st, plain.len, len);
+			free(plain.p);
+			free(gz.p);
+		}
+	}
+
+	/* Header fields: FTEXT, MTIME, FEXTRA, FNAME, FCOMMENT, FHCRC. */
+	memset(&head, 0, sizeof(head));
+	head.text = 1;
+	head.time = 1700000000;
+	head.os = 3;
+	head.extra = extra;
+	head.extra_len = 4;
+	head.name = (Bytef *)"sample.txt";
+	head.comment = (Bytef *)"made by zlib for test_codec";
+	head.hcrc = 1;
+	if (zlib_gzip(src.p, 5000, 6, Z_DEFAULT_STRATEGY, 0, &head, &gz) == 0) {
+		CHECK_INT(gz.p[3], 0x1f);
+		for (i = 0; i < 2; i++) {
+			st = inflate_buf(gz.p, gz.len, i ? 1 : 4096,
+			    i ? 1 : 4096, &plain, &consumed);
+			CHECK_INT(st, CODEC_END);
+			CHECK_INT(consumed, gz.len);
+			CHECK(plain.len == 5000 &&
+			    memcmp(plain.p, src.p, 5000) == 0);
+			free(plain.p);
+		}
+		/* The header CRC (bytes 10 + 2 + 4 + 11 + 28 on) is checked. */
+		gz.p[55] ^= 0x01;
+		st = inflate_buf(gz.p, gz.len, 4096, 4096, &plain, &consumed);
+		CHECK_INT(st, CODEC_ERROR);
+		free(plain.p);
+	} else
+		FAILF("zlib gzip with a header");
+	free(gz.p);
+	free(src.p);
 }
 
 static void
@@ -371,6 +555,88 @@ test_trailing(void)
 	free(gz.p);
 }
 
+/*
+ * Inflate as haulproxy does: the input arrives in reads of `rd` bytes,
+ * each given until it is used up (or nothing moves), `outsz` bytes of
+ * space per call; at the end, finish with no input and no space.  Returns
+ * that last status and how much input and output there was.
+ */
+static int
+inflate_reads(const struct buf *gz, size_t rd, size_t outsz, struct buf *dst,
+    size_t cap, size_t *consumed)
+{
+	struct codec *c = codec_inflate_new();
+	size_t off, n, left = 0, room, used, made;
+	enum codec_status st = CODEC_OK;
+
+	dst->len = 0;
+	for (off = 0; off < gz->len && st == CODEC_OK && left == 0; off += n) {
+		n = gz->len - off < rd ? gz->len - off : rd;
+		for (left = n; left > 0;) {
+			room = cap - dst->len < outsz ? cap - dst->len : outsz;
+			st = codec_run(c, gz->p + off + n - left, left, &used,
+			    dst->p + dst->len, room, &made, 0);
+			dst->len += made;
+			left -= used;
+			if (st != CODEC_OK || (used == 0 && made == 0))
+				break;
+		}
+	}
+	*consumed = off - left;
+	st = codec_run(c, NULL, 0, &used, NULL, 0, &made, 1);
+	codec_free(c);
+	return st;
+}
+
+/*
+ * A caller that stops giving input once it is all used: the stream must
+ * have ended by then, whatever the decoder holds (ISA-L reads ahead).
+ */
+static void
+test_used_up(void)
+{
+	static const size_t reads[] = {1, 100, 1460, 16384, 65536, 1 << 20};
+	static const size_t spaces[] = {1, 4096, 65536};
+	struct buf src, gz, plain;
+	size_t r, o, consumed;
+	int level, st;
+
+	src.len = 1 << 20;
+	src.p = malloc(src.len);
+	fill_text(src.p, src.len);
+	fill_random(src.p + 500000, 10000);
+	plain.p = malloc(src.len);
+	for (level = 1; level <= 9; level += 8) {
+		if (compress_buf(src.p, src.len, level, 65536, 65536, &gz) ==
+		    -1) {
+			free(gz.p);
+			continue;
+		}
+		for (r = 0; r < sizeof(reads) / sizeof(reads[0]); r++) {
+			for (o = 0; o < sizeof(spaces) / sizeof(spaces[0]);
+			     o++) {
+				/* 1 MiB a byte at a time: slow, not useful */
+				if (spaces[o] == 1 && reads[r] < 16384)
+					continue;
+				st = inflate_reads(&gz, reads[r], spaces[o],
+				    &plain, src.len, &consumed);
+				if (st != CODEC_END || consumed != gz.len ||
+				    plain.len != src.len ||
+				    memcmp(plain.p, src.p, src.len) != 0)
+					FAILF("level %d reads %zu space %zu: "
+					      "status %d, in %zu of %zu, "
+					      "out %zu of %zu",
+					    level, reads[r], spaces[o], st,
+					    consumed, gz.len, plain.len,
+					    src.len);
+			}
+		}
+		free(gz.p);
+	}
+	free(plain.p);
+	free(src.p);
+}
+
 static void
 test_edges(void)
 {
@@ -461,8 +727,11 @@ test_edges(void)
 static const struct unit_test tests[] = {
     {"name", test_name},
     {"roundtrip", test_roundtrip},
+    {"levels", test_levels},
+    {"from_zlib", test_from_zlib},
     {"corrupt", test_corrupt},
     {"trailing", test_trailing},
+    {"used_up", test_used_up},
     {"edges", test_edges},
 };
 
