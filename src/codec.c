@@ -291,7 +291,7 @@ igz_deflate_init(struct codec *c, int level)
 	struct isal_zstream *s = &c->u.isal.s.d;
 	uint32_t size = igz_levels[level - 1].buf;
 
-	if ((c->u.isal.level_buf = malloc(size)) == NULL)
+	if ((c->u.isal.level_buf = calloc(1, size)) == NULL)
 		return -1;
 	/* init sets the defaults, so the settings come after it. */
 	isal_deflate_init(s);

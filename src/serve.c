@@ -41,6 +41,7 @@ static int serve_route_is(const char *, const char *);
 static void serve_download(struct conn *, const char *);
 static void serve_metrics(struct conn *);
 static int serve_open(const char *);
+static int serve_open_walk(const char *);
 static int serve_errno_status(int);
 static int serve_not_modified(struct conn *, const char *, time_t);
 static int serve_if_range_ok(struct conn *, const char *, time_t);
@@ -151,8 +152,6 @@ static int
 serve_open(const char *rel)
 {
 	struct open_how how;
-	char full[PATH_MAX], real[PATH_MAX], rootreal[PATH_MAX];
-	size_t n;
 	long fd;
 
 	memset(&how, 0, sizeof(how));
@@ -162,22 +161,49 @@ serve_open(const char *rel)
 	if (fd != -1 || errno != ENOSYS)
 		return (int)fd;
 
-	/* Kernels before 5.6: resolve, then check the prefix. */
-	if (realpath(heritage.root, rootreal) == NULL)
-		return -1;
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", rootreal, rel) >=
-	    sizeof(full)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	/*
+	 * Kernels before 5.6 (and valgrind) lack openat2: walk the path one
+	 * segment at a time from the root with O_NOFOLLOW.  path_decode has
+	 * removed "." and "..", so this stays beneath the root; symlinks are
+	 * then refused even when they point inside it.
+	 */
+	return serve_open_walk(rel);
+}
+
+static int
+serve_open_walk(const char *rel)
+{
+	char seg[PATH_MAX_LEN];
+	const char *p = rel, *slash;
+	int dfd = heritage.root_fd, fd, saved;
+	size_t n;
+
+	for (;;) {
+		slash = strchr(p, '/');
+		if (slash == NULL)
+			break;
+		n = (size_t)(slash - p);
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		fd = openat(dfd, seg, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		saved = errno;
+		if (dfd != heritage.root_fd)
+			close(dfd);
+		if (fd == -1) {
+			errno = saved;
+			return -1;
+		}
+		dfd = fd;
+		p = slash + 1;
 	}
-	if (realpath(full, real) == NULL)
-		return -1;
-	n = strlen(rootreal);
-	if (strncmp(real, rootreal, n) != 0 || real[n] != '/') {
-		errno = EXDEV;
-		return -1;
-	}
-	return open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = openat(dfd, p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	    O_NOFOLLOW);
+	saved = errno;
+	if (dfd != heritage.root_fd)
+		close(dfd);
+	errno = saved;
+	return fd;
 }
 
 /* RFC 9110 13.2.2 steps 3-4: 1 when a 304 should be sent. */
