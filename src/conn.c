@@ -120,8 +120,12 @@ conn_arm(struct conn *c, short what, uint64_t ms)
 
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	event_del(c->ev);
-	event_assign(c->ev, c->w->base, c->fd, what, conn_cb, c);
+	/* Same interest: only the timeout moves, no epoll_ctl. */
+	if (c->armed != what) {
+		event_del(c->ev);
+		event_assign(c->ev, c->w->base, c->fd, what, conn_cb, c);
+		c->armed = what;
+	}
 	event_add(c->ev, &tv);
 }
 
@@ -223,8 +227,11 @@ conn_run(struct conn *c)
 			} else {
 				conn_dispatch(c);
 			}
+			/*
+			 * The read event stays armed: most responses go out
+			 * at once and reading resumes without an epoll_ctl.
+			 */
 			c->state = CONN_WRITING;
-			event_del(c->ev);
 			continue;
 		case CONN_WRITING:
 			r = conn_write(c);
@@ -237,6 +244,18 @@ conn_run(struct conn *c)
 				return;
 			}
 			conn_finish(c);
+			if (c->state == CONN_READING && c->in_len == 0) {
+				/*
+				 * Nothing pipelined: the client sends its next
+				 * request after reading this response, so a read
+				 * now would only say EAGAIN.  Wait for it.
+				 */
+				free(c->in);
+				c->in = NULL;
+				conn_arm(c, EV_READ,
+				    (uint64_t)heritage.timeout_s * 1000);
+				return;
+			}
 			if (c->state == CONN_LINGER) {
 				/*
 				 * Closing with unread input would send a

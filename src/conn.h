@@ -39,6 +39,7 @@ struct conn {
 	struct worker *w;
 	int fd;
 	struct event *ev;
+	short armed;		/* what ev waits for (EV_READ, EV_WRITE) */
 	enum conn_state state;
 	char peer[64];
 

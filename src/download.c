@@ -296,11 +296,10 @@ make_parents(const char *final)
 
 void
 download_request(const struct origin *o, const char *rpath,
-    const char *final_path, dl_done_cb cb, void *arg)
+    const char *final_path, const char *name, dl_done_cb cb, void *arg)
 {
 	struct download *d;
 	struct waiter *w;
-	const char *slash;
 	unsigned i;
 
 	w = xcalloc(1, sizeof(*w));
@@ -321,8 +320,7 @@ download_request(const struct origin *o, const char *rpath,
 	d->origin.hostport = xstrdup(o->hostport);
 	d->rpath = xstrdup(rpath);
 	d->final = xstrdup(final_path);
-	slash = strrchr(final_path, '/');
-	d->name = xstrdup(slash ? slash + 1 : final_path);
+	d->name = xstrdup(name);
 	d->part = side_path(final_path, ".part");
 	d->jpath = side_path(final_path, ".journal");
 	d->part_fd = d->jfd = -1;
@@ -1315,7 +1313,7 @@ download_status_json(struct buf *b)
 		secs = (double)(now_ms() - d->t0_ms) / 1000;
 		buf_printf(b, "%s{\"name\":\"", sep);
 		/* Names passed path_decode: no control bytes; escape " \ */
-		for (const char *p = d->final; *p != '\0'; p++) {
+		for (const char *p = d->name; *p != '\0'; p++) {
 			if (*p == '"' || *p == '\\')
 				buf_printf(b, "\\%c", *p);
 			else

@@ -54,11 +54,12 @@ void download_init(const struct dl_conf *);
 
 /*
  * Fetch the origin's rpath (an encoded request path) into final_path, or
- * join the download already doing so.  cb(arg) runs exactly once, from
+ * join the download already doing so; name is what logs and /status
+ * call it.  cb(arg) runs exactly once, from
  * the event loop, unless download_forget(arg) is called first.
  */
 void download_request(const struct origin *, const char *rpath,
-    const char *final_path, dl_done_cb cb, void *arg);
+    const char *final_path, const char *name, dl_done_cb cb, void *arg);
 void download_forget(void *arg);
 
 /* JSON array of downloads in progress: name, done, total, rate. */

@@ -518,7 +518,8 @@ serve_cb(struct evhttp_request *req, void *arg)
 	sprintf(rpath, "/download/%s", raw);
 	final = xmalloc(strlen(px.dir) + strlen(rel) + 2);
 	sprintf(final, "%s/%s", px.dir, rel);
-	download_request(&px.origin, rpath, final, download_answer_cb, req);
+	download_request(&px.origin, rpath, final, rel, download_answer_cb,
+	    req);
 	free(raw);
 	free(rpath);
 	free(final);
@@ -697,7 +698,7 @@ fetch_main(const char *what, const char *origin_url)
 	evsignal_add(sint, NULL);
 	evsignal_add(sterm, NULL);
 	(void)origin_url;
-	download_request(&px.origin, rpath, out, fetch_done_cb, NULL);
+	download_request(&px.origin, rpath, out, rel, fetch_done_cb, NULL);
 	event_base_dispatch(px.base);
 	free(rpath);
 	return px.fetch_status;

@@ -64,7 +64,7 @@ import json, sys
 st = json.load(open(sys.argv[1]))
 assert isinstance(st, list) and len(st) == 1, st
 d = st[0]
-assert d["name"].endswith("big.bin"), d
+assert d["name"] == "big.bin", d
 assert d["total"] == int(sys.argv[2]), d
 assert 0 < d["done"] < d["total"], d
 PYEOF
