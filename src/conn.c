@@ -120,10 +120,14 @@ conn_arm(struct conn *c, short what, uint64_t ms)
 
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	/* Same interest: only the timeout moves, no epoll_ctl. */
+	/*
+	 * Persistent, so firing does not remove it from epoll; with the same
+	 * interest only the timeout moves: no epoll_ctl per request.
+	 */
 	if (c->armed != what) {
 		event_del(c->ev);
-		event_assign(c->ev, c->w->base, c->fd, what, conn_cb, c);
+		event_assign(c->ev, c->w->base, c->fd, what | EV_PERSIST,
+		    conn_cb, c);
 		c->armed = what;
 	}
 	event_add(c->ev, &tv);
