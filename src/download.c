@@ -57,7 +57,8 @@
 #define BACKOFF_MAX_MS 10000
 #define MAX_RESTARTS 3
 #define STAGE_SIZE (128 * 1024)
-#define PROBE_EVERY 16			/* --gzip auto: try the other way */
+#define PROBE_CHUNKS 16			/* --gzip auto: a probe phase */
+#define EXPLOIT_CHUNKS 48		/* then this many the faster way */
 #define READ_SIZE (256 * 1024)
 
 enum dl_state { DL_HEAD, DL_RUN, DL_DONE };
@@ -94,6 +95,7 @@ struct fetcher {
 	char *stage;			/* STAGE_SIZE bytes, see fetch_write */
 	size_t stage_len;
 	int asked_gzip, gzip_body;
+	unsigned phase;			/* --gzip auto phase it was asked in */
 	struct codec *inflate;
 	enum why why;
 	int err_no;
@@ -121,8 +123,16 @@ struct download {
 	unsigned restarts;
 	int gzip_ok;			/* origin compresses ranges properly */
 	unsigned gzip_plain_answers;	/* asked gzip, got identity */
-	double rate[2];			/* payload bytes/ms: plain, gzip */
 	uint32_t nchunks_fetched;
+	/* --gzip auto: phases of chunks asked one way, and their rates. */
+	struct phase {
+		unsigned serial;
+		int gzip;
+		unsigned to_start, outstanding;
+		uint64_t bytes, t0_us, t1_us;
+	} ph[4];
+	unsigned serial;
+	double rate[2];			/* payload bytes/us: plain, gzip */
 	struct fetcher head;		/* the HEAD request's fetcher */
 	unsigned head_tries;
 	struct fetcher *f;
@@ -161,7 +171,8 @@ static void head_error_cb(enum evhttp_request_error, void *);
 static int fetch_write(struct fetcher *, const char *, size_t);
 static int fetch_flush(struct fetcher *);
 static void fetch_inflate(struct fetcher *, const char *, size_t);
-static int want_gzip(struct download *);
+static int want_gzip(struct download *, struct fetcher *);
+static void phase_end(struct download *, struct fetcher *, uint64_t);
 static uint64_t chunk_len(const struct download *, uint32_t);
 static int bit(const uint8_t *, uint32_t);
 static void bit_set(uint8_t *, uint32_t);
@@ -754,6 +765,9 @@ download_prepare(struct download *d)
 	d->done_bytes = d->resumed_from;
 	d->unsynced_bytes = 0;
 	d->last_sync_ms = now_ms();
+	memset(d->ph, 0, sizeof(d->ph));
+	d->serial = 0;
+	d->rate[0] = d->rate[1] = 0;
 	d->state = DL_RUN;
 	download_kick(d);
 }
@@ -805,26 +819,79 @@ fetch_connect(struct fetcher *f)
 	return 0;
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /*
- * --gzip auto: whichever way has delivered more payload per millisecond,
- * trying the other way every PROBE_EVERY chunks so a change of link is
- * noticed.  The first chunks probe both.
+ * --gzip auto works in phases: PROBE_CHUNKS plain, PROBE_CHUNKS gzip,
+ * then EXPLOIT_CHUNKS the faster way, a probe of the other way, and so
+ * on.  A phase's rate is the payload its chunks delivered over the wall
+ * time from its first start to its last completion: with several chunks
+ * in flight on one CPU, per-chunk timings would charge each way for the
+ * other's work.  On loopback plain wins; on a slow link gzip does.
  */
 static int
-want_gzip(struct download *d)
+want_gzip(struct download *d, struct fetcher *f)
 {
+	struct phase *p = &d->ph[d->serial & 3];
 	int best;
 
 	if (conf.gzip == GZIP_NEVER || !d->gzip_ok)
 		return 0;
 	if (conf.gzip == GZIP_ALWAYS)
 		return 1;
-	if (d->rate[0] == 0 || d->rate[1] == 0)
-		return d->nchunks_fetched % 2;
-	best = d->rate[1] > d->rate[0];
-	if (d->nchunks_fetched % PROBE_EVERY == PROBE_EVERY - 1)
-		return !best;
-	return best;
+	if (p->to_start == 0) {
+		d->serial++;
+		p = &d->ph[d->serial & 3];
+		memset(p, 0, sizeof(*p));
+		p->serial = d->serial;
+		best = d->rate[1] > d->rate[0];
+		if (d->serial == 1 || d->serial == 2) {
+			p->gzip = d->serial == 2;	/* probe both */
+			p->to_start = PROBE_CHUNKS;
+		} else if (d->serial % 2 == 1) {
+			p->gzip = best;
+			p->to_start = EXPLOIT_CHUNKS;
+		} else {
+			p->gzip = !best;
+			p->to_start = PROBE_CHUNKS;
+		}
+	}
+	if (p->outstanding == 0 && p->bytes == 0 && p->t0_us == 0)
+		p->t0_us = now_us();
+	p->to_start--;
+	p->outstanding++;
+	f->phase = p->serial;
+	return p->gzip;
+}
+
+/* A chunk of an auto phase ended, with bytes of payload (0: failed). */
+static void
+phase_end(struct download *d, struct fetcher *f, uint64_t bytes)
+{
+	struct phase *p = &d->ph[f->phase & 3];
+
+	if (conf.gzip != GZIP_AUTO || f->phase == 0 || p->serial != f->phase ||
+	    p->outstanding == 0)
+		return;
+	f->phase = 0;
+	p->outstanding--;
+	p->bytes += bytes;
+	p->t1_us = now_us();
+	if (p->to_start == 0 && p->outstanding == 0 && p->bytes > 0 &&
+	    p->t1_us > p->t0_us) {
+		d->rate[p->gzip] = (double)p->bytes /
+		    (double)(p->t1_us - p->t0_us);
+		log_debug("%s: gzip auto: phase %u (%s) %.0f MB/s; plain %.0f, "
+		    "gzip %.0f", d->name, p->serial, p->gzip ? "gzip" : "plain",
+		    d->rate[p->gzip], d->rate[0], d->rate[1]);
+	}
 }
 
 static void
@@ -868,7 +935,7 @@ fetch_start(struct fetcher *f, uint32_t c)
 	f->err_no = 0;
 	f->msg[0] = '\0';
 	f->gzip_body = 0;
-	f->asked_gzip = want_gzip(d);
+	f->asked_gzip = want_gzip(d, f);
 	f->t0_ms = now_ms();
 	bit_set(d->inflight, c);
 
@@ -1170,8 +1237,6 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	enum codec_status st;
 	uint32_t c;
 	size_t made;
-	uint64_t ms;
-	double rate;
 
 	if (f->req == NULL)
 		return;		/* cancelled by us */
@@ -1219,15 +1284,12 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	d->unsynced_bytes += f->len;
 	d->nchunks_fetched++;
 	stats_add(conf.slot, STATS_chunks_fetched, 1);
-	ms = now_ms() - f->t0_ms + 1;
-	rate = (double)f->len / (double)ms;
+	phase_end(d, f, f->len);
 	if (f->asked_gzip && !f->gzip_body) {
 		/* Asked gzip, got identity (say, not compressible). */
 		if (++d->gzip_plain_answers >= 4)
 			d->gzip_ok = 0;
 	}
-	d->rate[f->gzip_body] = d->rate[f->gzip_body] == 0 ? rate :
-	    0.7 * d->rate[f->gzip_body] + 0.3 * rate;
 	codec_free(f->inflate);
 	f->inflate = NULL;
 	f->chunk = -1;
@@ -1254,6 +1316,7 @@ fetch_failed(struct fetcher *f)
 	f->inflate = NULL;
 	if (f->chunk < 0)
 		return;
+	phase_end(d, f, 0);
 	log_debug("%s: chunk %u: %s", d->name, c, f->msg);
 	switch (f->why) {
 	case WHY_CHANGED:
