@@ -509,10 +509,21 @@ igz_inflate_run(struct codec *c, const unsigned char *in, size_t in_len,
 	s->next_out = out;
 	s->avail_out = olen;
 	ret = isal_inflate(s);
+	if (ret != ISAL_DECOMP_OK) {
+		/*
+		 * Bad data, or CRC-32 or ISIZE wrong.  ISA-L 2.30 can fail
+		 * with avail_in wrapped below zero (seen: next_in 9 bytes
+		 * on, avail_in 0xffffffff), which made used exceed in_len
+		 * (tests/unit/test_codec.c fuzz_found): then count this
+		 * call's input as used, never more.
+		 */
+		*in_used =
+		    hdr + (s->avail_in <= ilen ? ilen - s->avail_in : ilen);
+		*out_made = olen - s->avail_out;
+		return CODEC_ERROR;
+	}
 	*in_used = hdr + (ilen - s->avail_in);
 	*out_made = olen - s->avail_out;
-	if (ret != ISAL_DECOMP_OK)
-		return CODEC_ERROR; /* bad data, or CRC-32 or ISIZE wrong */
 	if (s->block_state == ISAL_BLOCK_FINISH)
 		return CODEC_END;
 	/* All the input taken, space to spare, no end: truncated. */

@@ -434,6 +434,12 @@ conn_finish(struct conn *c)
 		memmove(c->in, c->in + c->req.head_len, left);
 	c->in_len = left;
 	conn_reset_response(c);
+	/*
+	 * Per request, like the response: an error or timeout answer to
+	 * the next head (which skips conn_dispatch) must not inherit a
+	 * HEAD's "no body" and send a Content-Length with nothing after it.
+	 */
+	c->head_only = 0;
 	if (!c->keepalive || c->w->stopping) {
 		c->state = CONN_LINGER;
 		return;

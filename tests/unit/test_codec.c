@@ -42,6 +42,7 @@ static int inflate_reads(
     const struct buf *, size_t, size_t, struct buf *, size_t, size_t *);
 static void test_used_up(void);
 static void test_edges(void);
+static void test_fuzz_found(void);
 
 static const size_t sizes[] = {0, 1, 100, 65536, 1024 * 1024 + 1};
 
@@ -724,6 +725,86 @@ test_edges(void)
 	codec_free(c);
 }
 
+/*
+ * Inputs tests/fuzz/fuzz_inflate found, fed the way it found them: in
+ * pieces of `piece` bytes into windows of `window` bytes, as haulproxy
+ * does.  Whatever the stream, a call never reports more input used or
+ * output made than it was given, and the totals agree.
+ */
+static const unsigned char fuzz_wrapped_used[] = {
+    /*
+     * A corrupt deflate body: ISA-L 2.30 fails it on the third 16-byte
+     * piece with avail_in wrapped below zero, which codec.c reported as
+     * 17 bytes used of the 16 given.
+     */
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xab, 0x56,
+    0xca, 0x4b, 0xcc, 0x4d, 0x55, 0xb2, 0x52, 0x50, 0xca, 0x48, 0x2c, 0xcd,
+    0x51, 0xd2, 0xac, 0x4d, 0xf1, 0x2a, 0x51, 0x50, 0x02, 0xce, 0x8d, 0x4c,
+    0x8c, 0x2c, 0x2c, 0x6a, 0x75, 0xb8, 0x18, 0x46, 0x95, 0x8c, 0x2a, 0x19,
+    0x55, 0x34, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0xaa, 0x64, 0x54, 0xc9, 0xa8, 0x92, 0x51, 0x25, 0xa3, 0x4a,
+    0x46, 0x95, 0x8c, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+    0x00, 0x00};
+
+static const struct fuzz_row {
+	const char *name;
+	const unsigned char *in;
+	size_t len, piece, window;
+	enum codec_status want;
+} fuzz_rows[] = {
+    {"wrapped avail_in, 16/64", fuzz_wrapped_used, sizeof(fuzz_wrapped_used),
+        16, 64, CODEC_ERROR},
+    {"wrapped avail_in, 1/1", fuzz_wrapped_used, sizeof(fuzz_wrapped_used), 1,
+        1, CODEC_ERROR},
+    {"wrapped avail_in, whole", fuzz_wrapped_used, sizeof(fuzz_wrapped_used),
+        sizeof(fuzz_wrapped_used), 65536, CODEC_ERROR},
+};
+
+static void
+test_fuzz_found(void)
+{
+	const struct fuzz_row *r;
+	unsigned char out[65536];
+	enum codec_status st;
+	struct codec *c;
+	size_t i, off, left, used, made, in_total;
+
+	for (i = 0; i < sizeof(fuzz_rows) / sizeof(fuzz_rows[0]); i++) {
+		r = &fuzz_rows[i];
+		if ((c = codec_inflate_new()) == NULL) {
+			FAILF("%s: codec_inflate_new", r->name);
+			continue;
+		}
+		st = CODEC_OK;
+		in_total = 0;
+		for (off = 0; off < r->len && st == CODEC_OK;) {
+			left =
+			    r->len - off < r->piece ? r->len - off : r->piece;
+			st = codec_run(c, r->in + off, left, &used, out,
+			    r->window, &made, off + left == r->len);
+			if (used > left || made > r->window)
+				FAILF("%s: at %zu: used %zu of %zu, made %zu "
+				      "of %zu",
+				    r->name, off, used, left, made, r->window);
+			if (used > left)
+				used = left;
+			off += used;
+			in_total += used;
+			if (st == CODEC_OK && used == 0 && made == 0)
+				break;
+		}
+		if (st == CODEC_OK)
+			st = codec_run(
+			    c, NULL, 0, NULL, out, r->window, &made, 1);
+		if (st != r->want)
+			FAILF("%s: status %d, want %d", r->name, st, r->want);
+		CHECK(codec_total_in(c) <= r->len);
+		CHECK_INT(codec_total_in(c), in_total);
+		codec_free(c);
+	}
+}
+
 static const struct unit_test tests[] = {
     {"name", test_name},
     {"roundtrip", test_roundtrip},
@@ -733,6 +814,7 @@ static const struct unit_test tests[] = {
     {"trailing", test_trailing},
     {"used_up", test_used_up},
     {"edges", test_edges},
+    {"fuzz_found", test_fuzz_found},
 };
 
 UNIT_MAIN(tests)
