@@ -137,6 +137,7 @@ static int
 master_spawn(void)
 {
 	struct stats_slot *s;
+	sigset_t all, old;
 	unsigned i;
 	pid_t pid;
 
@@ -149,8 +150,17 @@ master_spawn(void)
 	}
 	s = &heritage.stats.slots[i];
 	atomic_store_explicit(&s->state, SLOT_STARTING, memory_order_relaxed);
+	/*
+	 * Until the child has its own signal handling, a signal meant for
+	 * it would go down libevent's signal channel, which it still
+	 * shares with the master, and the master would act on it: block
+	 * everything across fork.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	switch (pid = fork()) {
 	case -1:
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		log_warn("%s: fork", __func__);
 		atomic_store_explicit(&s->state, SLOT_FREE,
 		    memory_order_relaxed);
@@ -164,9 +174,11 @@ master_spawn(void)
 		close(m.death_wfd);
 		event_reinit(m.base);
 		event_base_free(m.base);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		worker_main(i);
 		/* NOTREACHED */
 	default:
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		break;
 	}
 	atomic_store_explicit(&s->pid, pid, memory_order_relaxed);
@@ -310,12 +322,25 @@ static void
 master_replace(void)
 {
 	struct timeval tv = { heritage.grace_s, 0 };
-	unsigned i;
+	unsigned i, free_slots;
 
 	if (m.stopping)
 		return;
-	log_info("SIGHUP: reopening logs and replacing workers");
 	master_reopen_logs();
+	/*
+	 * A new generation needs free slots; while an older one still
+	 * drains there may be none, and retiring the current workers
+	 * then would leave nobody accepting.  Reopen logs only.
+	 */
+	for (i = 0, free_slots = 0; i < heritage.stats.slot_count; i++)
+		if (m.procs[i].pid == 0)
+			free_slots++;
+	if (free_slots < heritage.workers) {
+		log_warnx("SIGHUP: logs reopened; workers not replaced: the "
+		    "previous generation is still finishing (try again later)");
+		return;
+	}
+	log_info("SIGHUP: reopening logs and replacing workers");
 	for (i = 0; i < heritage.stats.slot_count; i++)
 		if (m.procs[i].pid != 0)
 			m.procs[i].old = 1;

@@ -241,8 +241,8 @@ stats_slot_read(const struct stats_slot *s, uint64_t out[STATS_NFIELDS])
 		    &((struct stats_slot *)s)->c[i], memory_order_relaxed);
 }
 
-void
-stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
+static void
+stats_sum(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 {
 	uint64_t v[STATS_NFIELDS];
 	unsigned i;
@@ -259,6 +259,31 @@ stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 	}
 }
 
+/*
+ * A sum taken while the master moves a dead worker's counters into the
+ * retired block could count them twice or not at all; retire_seq is a
+ * sequence lock around that move, so retry until a sum saw none.
+ */
+void
+stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
+{
+	struct stats_header *h = r->hdr;
+	uint32_t s1, s2;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		s1 = atomic_load_explicit(&h->retire_seq, memory_order_acquire);
+		if (s1 & 1)
+			continue;
+		stats_sum(r, out);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&h->retire_seq, memory_order_relaxed);
+		if (s1 == s2)
+			return;
+	}
+	stats_sum(r, out);	/* a master stuck mid-retire: best effort */
+}
+
 void
 stats_slot_retire(struct stats_region *r, unsigned idx)
 {
@@ -266,12 +291,11 @@ stats_slot_retire(struct stats_region *r, unsigned idx)
 	uint64_t v[STATS_NFIELDS];
 	int f;
 
+	/* Readers retry a sum that overlaps this (see stats_totals). */
+	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1,
+	    memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	stats_slot_read(s, v);
-	/*
-	 * Add to retired first, then zero: a reader summing in between may
-	 * count the worker twice for an instant, but totals never go
-	 * backwards, which is what rate displays need.
-	 */
 	for (f = 0; f < STATS_NFIELDS; f++) {
 		if (stats_field_type[f] == COUNTER)
 			atomic_fetch_add_explicit(&r->retired->c[f], v[f],
@@ -282,6 +306,8 @@ stats_slot_retire(struct stats_region *r, unsigned idx)
 		atomic_store_explicit(&s->c[f], 0, memory_order_relaxed);
 	atomic_store_explicit(&s->pid, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->generation, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1,
+	    memory_order_release);
 }
 
 const char *

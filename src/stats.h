@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define STATS_MAGIC 0x4c554148u /* "HAUL" little-endian */
-#define STATS_VERSION 1
+#define STATS_VERSION 2
 #define STATS_HEADER_SIZE 128
 
 enum stats_kind { STATS_KIND_HAULD = 1, STATS_KIND_PROXY = 2 };
@@ -55,6 +55,7 @@ struct stats_header {
 	int64_t start_time;		/* wall clock seconds */
 	_Atomic uint64_t worker_restarts; /* written by the master */
 	_Atomic uint32_t ready;		/* set last, with release order */
+	_Atomic uint32_t retire_seq;	/* odd while a slot is retired */
 };
 
 struct stats_slot {

@@ -137,8 +137,16 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			if (poll(&p, 1, 0) != 1)
 				return;
 			if (!worker_evict(w)) {
-				/* Excess connections wait in the backlog. */
+				/*
+				 * Excess connections wait in the backlog; look
+				 * again soon, when a stalled head has aged past
+				 * a second and becomes evictable.
+				 */
+				struct timeval tv = { 0, 200000 };
+
 				worker_accepting(w, 0);
+				if (!evtimer_pending(w->accept_retry, NULL))
+					evtimer_add(w->accept_retry, &tv);
 				return;
 			}
 		}
