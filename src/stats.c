@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -271,10 +272,17 @@ stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 	uint32_t s1, s2;
 	int tries;
 
-	for (tries = 0; tries < 1000; tries++) {
+	/*
+	 * The master may be descheduled mid-retire on a busy machine: yield
+	 * rather than spin, for up to some 20,000 rounds; a master that died
+	 * mid-retire leaves the count odd for good, hence the bound.
+	 */
+	for (tries = 0; tries < 20000; tries++) {
 		s1 = atomic_load_explicit(&h->retire_seq, memory_order_acquire);
-		if (s1 & 1)
+		if (s1 & 1) {
+			sched_yield();
 			continue;
+		}
 		stats_sum(r, out);
 		atomic_thread_fence(memory_order_acquire);
 		s2 = atomic_load_explicit(&h->retire_seq, memory_order_relaxed);

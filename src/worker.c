@@ -15,10 +15,12 @@
 #include "config.h"
 #endif
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
+#include <linux/sockios.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -198,11 +200,18 @@ worker_evict(struct worker *w)
 	uint64_t limit = now_ms() + (uint64_t)heritage.timeout_s * 1000 -
 	    1000;
 	struct conn *c, *slowest = NULL;
+	int unsent;
 
 	TAILQ_FOREACH(c, &w->conns, entry) {
 		if (c->state != CONN_READING)
 			continue;
 		if (c->in_len == 0) {
+			/*
+			 * Idle only once the kernel has delivered its last
+			 * response: one still draining is busy.
+			 */
+			if (ioctl(c->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
+				continue;
 			slowest = c;
 			break;
 		}
