@@ -108,4 +108,15 @@ fetch "$T/got" "$T/h" \
     "$(url "/download/$(head -c 6000 /dev/zero | tr '\0' a | sed 's/a\{100\}/&\//g')b")"
 must_equal "$(status "$T/h")" 414 "6 KB URI of short segments"
 
+
+# A HEAD, then a head that does not parse, on one connection: the error
+# answer carries the body its Content-Length announces, not the HEAD's
+# "no body" (found by tests/fuzz/fuzz_conn).
+printf 'HEAD /download/a.bin HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/9.9\r\n\r\n' |
+    $HTTPC --timeout 5 raw "$PORT" >"$T/raw" 2>"$T/err" ||
+    fail "HEAD then 505: $(cat "$T/err")"
+must_contain "$T/raw" 'HTTP/1.1 505' "HEAD then 505"
+must_equal "$(tail -n 1 "$T/raw")" "HTTP version not supported" \
+    "body of a 505 that follows a HEAD"
+
 log ok
