@@ -377,6 +377,14 @@ EOF
 }
 
 # ---------------------------------------------------------------- wrk
+# kv LINE KEY: the number after " KEY=" in LINE (0 when absent)
+kv()
+{
+	local v
+	v=$(printf '%s\n' "$1" | sed -n "s/.* $2=\([0-9][0-9]*\).*/\1/p")
+	echo "${v:-0}"
+}
+
 # wrk_run PORT PATH FILESIZE RANGESIZE CONNS [gzip]: sets WREQ WDUR WBYTES
 # (WDUR in seconds); warns on errors
 wrk_run()
@@ -391,13 +399,14 @@ wrk_run()
 		WREQ=0 WDUR=1 WBYTES=0
 		return 1
 	fi
-	eval "$(echo "$line" | sed 's/^BENCH //; s/\([a-z0-9_]*\)=/local_\1=/g')"
-	WREQ=$local_requests
-	WDUR=$(calc "$local_duration_us / 1e6")
-	WBYTES=$local_bytes
-	if [ "$local_errors" != 0 ] || [ "$local_non2xx" != 0 ]; then
-		echo "  (warning: wrk saw $local_errors socket errors and" \
-		    "$local_non2xx non-2xx answers)" >&2
+	WREQ=$(kv "$line" requests)
+	WDUR=$(calc "$(kv "$line" duration_us) / 1e6")
+	WBYTES=$(kv "$line" bytes)
+	errs=$(kv "$line" errors)
+	non2xx=$(kv "$line" non2xx)
+	if [ "$errs" != 0 ] || [ "$non2xx" != 0 ]; then
+		echo "  (warning: wrk saw $errs socket errors and" \
+		    "$non2xx non-2xx answers)" >&2
 	fi
 }
 
@@ -663,7 +672,7 @@ fi
 # wall time including an fsync of OUTFILE afterwards
 timed()
 {
-	local tag=$1 out=$2 t0 wall s0 st e u s m
+	local tag=$1 out=$2 t0 wall s0 st u s m
 	shift 2
 	t0=$(now)
 	if [ -n "$GTIME" ]; then
@@ -682,7 +691,7 @@ timed()
 	sync "$out" 2>/dev/null || sync
 	add "$tag.wall" "$wall"
 	add "$tag.walls" "$(calc "$wall + $(elapsed "$s0")")"
-	if [ -n "$GTIME" ] && read -r e u s m <"$W/run/time"; then
+	if [ -n "$GTIME" ] && read -r _ u s m <"$W/run/time"; then
 		add "$tag.cpu" "$(calc "$u + $s")"
 		add "$tag.rss" "$(calc "$m / 1024")"
 	fi
@@ -709,7 +718,7 @@ if want d; then
 	for r in $(seq 1 "$ROUNDS"); do
 		# rotate the order each round
 		set -- $clients
-		for i in $(seq 2 "$r"); do
+		for _ in $(seq 2 "$r"); do
 			first=$1
 			shift
 			set -- "$@" "$first"
@@ -804,7 +813,7 @@ if want d; then
 		fi
 		read -r m lo hi < <(stats d.$cl.wall)
 		read -r ms los his < <(stats d.$cl.walls)
-		read -r rm rlo rhi < <(stats d.$cl.rss)
+		read -r rm _ rhi < <(stats d.$cl.rss)
 		sp="" sps=""
 		case $cl in
 		haulproxy-*) ;;
@@ -1088,7 +1097,7 @@ if want f; then
 				continue
 			fi
 			: >"$W/files/$f"
-			for i in 1 2 3 4; do cat "$W/files/big.bin" >>"$W/files/$f"; done
+			for _ in 1 2 3 4; do cat "$W/files/big.bin" >>"$W/files/$f"; done
 		fi
 		cat "$W/files/$f" >/dev/null
 		WORKERS=1 start_hauld 127.0.0.1 ""
