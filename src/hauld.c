@@ -164,18 +164,8 @@ main(int argc, char *argv[])
 			usage(stdout, 0);
 		case 'V':
 			version();
-		case ':':
-			fprintf(stderr, "hauld: option %s needs a value\n",
-			    argv[optind - 1]);
-			exit(2);
 		default:
-			if (optopt != 0)
-				fprintf(stderr, "hauld: unknown option -%c "
-				    "(see hauld --help)\n", optopt);
-			else
-				fprintf(stderr, "hauld: unknown option %s "
-				    "(see hauld --help)\n", argv[optind - 1]);
-			exit(2);
+			opts_bad_option(argv, ch);
 		}
 	}
 	if (optind < argc) {

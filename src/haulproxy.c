@@ -214,19 +214,8 @@ main(int argc, char *argv[])
 			usage(stdout, 0);
 		case 'V':
 			version();
-		case ':':
-			fprintf(stderr, "haulproxy: option %s needs a value\n",
-			    argv[optind - 1]);
-			exit(2);
 		default:
-			if (optopt != 0)
-				fprintf(stderr, "haulproxy: unknown option -%c "
-				    "(see haulproxy --help)\n", optopt);
-			else
-				fprintf(stderr, "haulproxy: unknown option %s "
-				    "(see haulproxy --help)\n",
-				    argv[optind - 1]);
-			exit(2);
+			opts_bad_option(argv, ch);
 		}
 	}
 	if (optind < argc) {

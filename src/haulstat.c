@@ -138,19 +138,8 @@ main(int argc, char *argv[])
 			printf("haulstat %s (stats layout %d, codec %s)\n",
 			    PACKAGE_VERSION, STATS_VERSION, codec_name());
 			return 0;
-		case ':':
-			fprintf(stderr, "haulstat: option %s needs a value\n",
-			    argv[optind - 1]);
-			return 2;
 		default:
-			if (optopt != 0)
-				fprintf(stderr, "haulstat: unknown option -%c "
-				    "(see haulstat --help)\n", optopt);
-			else
-				fprintf(stderr, "haulstat: unknown option %s "
-				    "(see haulstat --help)\n",
-				    argv[optind - 1]);
-			return 2;
+			opts_bad_option(argv, ch);
 		}
 	}
 	if (argc - optind != 1) {

@@ -9,6 +9,7 @@
 #endif
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,4 +176,21 @@ opts_int(const char *opt, const char *val, long long min, long long max)
 	if (opts_parse_int(val, min, max, &v, err, sizeof(err)) == -1)
 		opts_die(opt, "%s", err);
 	return v;
+}
+
+void
+opts_bad_option(char *const argv[], int ch)
+{
+	const char *prog = opts_progname ? opts_progname : "haul";
+
+	if (ch == ':')
+		fprintf(stderr, "%s: option %s needs a value\n", prog,
+		    argv[optind - 1]);
+	else if (optopt != 0)
+		fprintf(stderr, "%s: unknown option -%c (see %s --help)\n",
+		    prog, optopt, prog);
+	else
+		fprintf(stderr, "%s: unknown option %s (see %s --help)\n",
+		    prog, argv[optind - 1], prog);
+	exit(2);
 }

@@ -24,6 +24,12 @@ extern const char *opts_progname;
 void opts_die(const char *opt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * After getopt_long returned ':' (missing value) or '?' (unknown
+ * option): one line naming it, exit 2.
+ */
+void opts_bad_option(char *const argv[], int ch) __attribute__((noreturn));
+
 uint64_t opts_size(const char *opt, const char *val, uint64_t min,
     uint64_t max);
 long long opts_int(const char *opt, const char *val, long long min,
