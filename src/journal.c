@@ -2,8 +2,10 @@
  * The haulproxy download journal (layout in journal.h): explicit
  * little-endian encoding, a strict decoder that trusts no field of a
  * record until its CRC and every cross-check pass, the two-slot loader,
- * and the durable write.  No logging: errors go to the caller's buffer
- * (pure functions) or errno (journal_write).
+ * and the durable write.  The chunk CRCs are only stored here: checking
+ * them against the part file is the caller's (download.c).  No logging:
+ * errors go to the caller's buffer (pure functions) or errno
+ * (journal_write).
  *
  * Slots.  Record seq lives in slot (seq - 1) % 2 at offset slot *
  * journal_record_size(nchunks): journal_init() leaves seq 0, so the first
@@ -48,6 +50,9 @@ static const unsigned char journal_magic[8] = "HAULJRN";
 
 #define JOURNAL_ALIGN 512
 
+/* The version before chunk CRCs; refused by name (journal.h). */
+#define JOURNAL_VERSION_1 1
+
 static void journal_err(char *, size_t, const char *);
 static void put_le32(unsigned char *, uint32_t);
 static void put_le64(unsigned char *, uint64_t);
@@ -55,7 +60,9 @@ static uint32_t get_le32(const unsigned char *);
 static uint64_t get_le64(const unsigned char *);
 static size_t bitmap_bytes(uint32_t);
 static int all_zero(const unsigned char *, size_t);
-static uint32_t journal_crc(const unsigned char *, size_t);
+static size_t crcs_at(uint32_t);
+static size_t crc_at(uint32_t);
+static uint32_t record_crc(const unsigned char *, size_t);
 static unsigned journal_slot(uint64_t);
 static const char *journal_check(const struct journal *);
 static int journal_peek_size(const unsigned char *, size_t, size_t *);
@@ -117,9 +124,27 @@ all_zero(const unsigned char *p, size_t len)
 	return 1;
 }
 
+/*
+ * Offsets of the chunk CRC array and of the record CRC in a record of n
+ * chunks.  Only for n <= JOURNAL_MAX_CHUNKS, which every caller checks
+ * first: then 4 * n is at most 256 MiB and no sum here can wrap, even
+ * with a 32-bit size_t.
+ */
+static size_t
+crcs_at(uint32_t n)
+{
+	return JOURNAL_HEAD + bitmap_bytes(n);
+}
+
+static size_t
+crc_at(uint32_t n)
+{
+	return crcs_at(n) + 4 * (size_t)n;
+}
+
 /* zlib's crc32() takes a uInt length; records stay far below 4 GiB. */
 static uint32_t
-journal_crc(const unsigned char *p, size_t len)
+record_crc(const unsigned char *p, size_t len)
 {
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
 }
@@ -156,14 +181,21 @@ journal_check(const struct journal *j)
 		return "journal validator too long";
 	if (j->nchunks > 0 && j->bitmap == NULL)
 		return "journal has no bitmap";
+	if (j->nchunks > 0 && j->crc == NULL)
+		return "journal has no chunk CRCs";
 	/* Bits past nchunks in the last byte: a caller's bug or corruption. */
 	if (j->nchunks % 8 != 0 &&
 	    (j->bitmap[j->nchunks / 8] >> (j->nchunks % 8)) != 0)
 		return "journal has chunks set past the last";
-	if (j->flags & JOURNAL_COMPLETE)
-		for (i = 0; i < j->nchunks; i++)
-			if (!journal_has(j, i))
-				return "journal complete with chunks missing";
+	for (i = 0; i < j->nchunks; i++) {
+		if (journal_has(j, i))
+			continue;
+		if (j->flags & JOURNAL_COMPLETE)
+			return "journal complete with chunks missing";
+		/* 0 is the only CRC of a chunk not set (journal.h). */
+		if (j->crc[i] != 0)
+			return "journal has a CRC for a chunk not set";
+	}
 	return NULL;
 }
 
@@ -172,7 +204,9 @@ journal_record_size(uint32_t nchunks)
 {
 	size_t n;
 
-	n = JOURNAL_HEAD + bitmap_bytes(nchunks) + 4;
+	if (nchunks > JOURNAL_MAX_CHUNKS)
+		return 0;
+	n = crc_at(nchunks) + 4;
 	return (n + JOURNAL_ALIGN - 1) / JOURNAL_ALIGN * JOURNAL_ALIGN;
 }
 
@@ -202,8 +236,16 @@ journal_init(struct journal *j, uint64_t size, uint64_t chunk_size,
 		journal_err(err, errlen, "validator longer than 256 bytes");
 		return -1;
 	}
-	/* At least one byte, so bitmap is never NULL after success. */
-	if ((j->bitmap = calloc(bitmap_bytes((uint32_t)n) + 1, 1)) == NULL) {
+	/*
+	 * One spare byte and one spare CRC: never NULL after success, and a
+	 * caller's journal_set() one past the last chunk lands in memory
+	 * that journal_check() then refuses to encode (or that is ignored),
+	 * not past the allocation.
+	 */
+	if ((j->bitmap = calloc(bitmap_bytes((uint32_t)n) + 1, 1)) == NULL ||
+	    (j->crc = calloc((size_t)n + 1, sizeof(*j->crc))) == NULL) {
+		free(j->bitmap);
+		j->bitmap = NULL;
 		journal_err(err, errlen, "out of memory for the journal");
 		return -1;
 	}
@@ -221,13 +263,16 @@ journal_free(struct journal *j)
 		return;
 	free(j->bitmap);
 	j->bitmap = NULL;
+	free(j->crc);
+	j->crc = NULL;
 }
 
 size_t
 journal_encode(const struct journal *j, void *buf, size_t len)
 {
 	unsigned char *p = buf;
-	size_t rs, nb, vlen;
+	size_t rs, nb, at, vlen;
+	uint32_t i;
 
 	if (journal_check(j) != NULL)
 		return 0;
@@ -235,6 +280,7 @@ journal_encode(const struct journal *j, void *buf, size_t len)
 	if (len < rs)
 		return 0;
 	nb = bitmap_bytes(j->nchunks);
+	at = crcs_at(j->nchunks);
 	vlen = strlen(j->validator); /* bounded by journal_check() */
 	/* Zeroes the validator padding and the record padding too. */
 	memset(p, 0, rs);
@@ -249,7 +295,10 @@ journal_encode(const struct journal *j, void *buf, size_t len)
 	memcpy(p + OFF_VALIDATOR, j->validator, vlen);
 	if (nb > 0)
 		memcpy(p + JOURNAL_HEAD, j->bitmap, nb);
-	put_le32(p + JOURNAL_HEAD + nb, journal_crc(p, JOURNAL_HEAD + nb));
+	for (i = 0; i < j->nchunks; i++)
+		put_le32(p + at + 4 * (size_t)i, j->crc[i]);
+	at = crc_at(j->nchunks);
+	put_le32(p + at, record_crc(p, at));
 	return rs;
 }
 
@@ -259,6 +308,10 @@ journal_encode(const struct journal *j, void *buf, size_t len)
  * a torn record reports "CRC mismatch" rather than whatever field the
  * tear happened to spoil.  The padding after the CRC is outside it and
  * is checked to be zero, so no byte of a record can change unnoticed.
+ * A version 1 record is named as such whatever its state: its layout
+ * differs, so its CRC is not even looked for.  The chunk CRCs are under
+ * the record CRC like the bitmap; a resealed record with changed chunk
+ * CRCs decodes (only the part file's bytes can tell, download.c).
  */
 int
 journal_decode(
@@ -267,8 +320,8 @@ journal_decode(
 	const unsigned char *p = buf;
 	struct journal t;
 	const char *msg;
-	size_t rs, nb;
-	uint32_t vlen;
+	size_t rs, nb, crcs, at, end;
+	uint32_t vlen, version, i;
 
 	memset(j, 0, sizeof(*j));
 	memset(&t, 0, sizeof(t));
@@ -281,28 +334,36 @@ journal_decode(
 		journal_err(err, errlen, "not a journal record (bad magic)");
 		return -1;
 	}
-	if (get_le32(p + OFF_VERSION) != JOURNAL_VERSION) {
+	version = get_le32(p + OFF_VERSION);
+	if (version == JOURNAL_VERSION_1) {
+		journal_err(err, errlen,
+		    "journal version 1: written by an older haulproxy");
+		return -1;
+	}
+	if (version != JOURNAL_VERSION) {
 		journal_err(err, errlen, "unknown journal version");
 		return -1;
 	}
 	t.nchunks = get_le32(p + OFF_NCHUNKS);
+	/* Bounded before any size is computed from it (crcs_at()). */
 	if (t.nchunks > JOURNAL_MAX_CHUNKS) {
 		journal_err(err, errlen, "journal claims too many chunks");
 		return -1;
 	}
 	rs = journal_record_size(t.nchunks);
 	nb = bitmap_bytes(t.nchunks);
+	crcs = crcs_at(t.nchunks);
+	at = crc_at(t.nchunks);
+	end = at + 4;
 	if (len < rs) {
 		journal_err(err, errlen, "journal record truncated");
 		return -1;
 	}
-	if (get_le32(p + JOURNAL_HEAD + nb) !=
-	    journal_crc(p, JOURNAL_HEAD + nb)) {
+	if (get_le32(p + at) != record_crc(p, at)) {
 		journal_err(err, errlen, "journal record CRC mismatch");
 		return -1;
 	}
-	if (!all_zero(
-	        p + JOURNAL_HEAD + nb + 4, rs - (JOURNAL_HEAD + nb + 4))) {
+	if (!all_zero(p + end, rs - end)) {
 		journal_err(err, errlen, "journal record padding not zero");
 		return -1;
 	}
@@ -324,13 +385,20 @@ journal_decode(
 	t.size = get_le64(p + OFF_SIZE);
 	t.chunk_size = get_le64(p + OFF_CHUNK);
 	memcpy(t.validator, p + OFF_VALIDATOR, vlen);
-	if ((t.bitmap = malloc(nb + 1)) == NULL) {
+	/* The spares of journal_init() (zero), so a decoded j is alike. */
+	if ((t.bitmap = malloc(nb + 1)) == NULL ||
+	    (t.crc = malloc(((size_t)t.nchunks + 1) * sizeof(*t.crc))) ==
+	        NULL) {
+		journal_free(&t);
 		journal_err(err, errlen, "out of memory for the journal");
 		errno = ENOMEM;
 		return -1;
 	}
 	memcpy(t.bitmap, p + JOURNAL_HEAD, nb);
 	t.bitmap[nb] = 0;
+	for (i = 0; i < t.nchunks; i++)
+		t.crc[i] = get_le32(p + crcs + 4 * (size_t)i);
+	t.crc[t.nchunks] = 0;
 	if ((msg = journal_check(&t)) != NULL) {
 		journal_err(err, errlen, msg);
 		journal_free(&t);

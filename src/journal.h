@@ -1,15 +1,19 @@
 /*
  * The haulproxy download journal, DIR/.NAME.journal beside DIR/.NAME.part:
  * which chunks of the part file are durably written, for which origin
- * representation (size and validator).  Two fixed-size records, written
- * alternately, each with a sequence number and a CRC-32: a torn write
- * spoils at most the record being written, and loading takes the valid
- * record with the highest sequence.  A journal that fails its checks
- * counts as no journal (chunks lost, never data trusted).
+ * representation (size and validator), and a CRC-32 of each durable
+ * chunk's bytes, so that a part file changed in place between runs is
+ * caught on resume.  Two fixed-size records, written alternately, each
+ * with a sequence number and a CRC-32: a torn write spoils at most the
+ * record being written, and loading takes the valid record with the
+ * highest sequence.  A journal that fails its checks counts as no journal
+ * (chunks lost, never data trusted); so does a version 1 journal (written
+ * by an older haulproxy, without chunk CRCs): the download starts over.
  *
- * Record layout (little-endian), JOURNAL_HEAD bytes, then the bitmap:
+ * Record layout, version 2 (little-endian), JOURNAL_HEAD bytes, then the
+ * bitmap and the chunk CRCs:
  *   0   magic "HAULJRN\0"           8
- *   8   version                     u32
+ *   8   version (2)                 u32
  *   12  flags (JOURNAL_COMPLETE)    u32
  *   16  seq                         u64
  *   24  file size                   u64
@@ -17,12 +21,21 @@
  *   40  nchunks                     u32
  *   44  validator length            u32
  *   48  validator bytes             JOURNAL_VALIDATOR_MAX (zero padded)
- *   ... bitmap: bit i of byte i/8 set when chunk i is durable
+ *   304 bitmap: bit i of byte i/8 set when chunk i is durable
+ *                                   ceil(nchunks / 8)
+ *   ... chunk CRCs: nchunks u32, CRC-32 (zlib's crc32()) of chunk i's
+ *       bytes as written to the part file (identity, after any inflate);
+ *       0 for a chunk not set, and 0 for a set chunk whose CRC was not
+ *       recorded (not checked on resume)
+ *                                   4 * nchunks
  *   ... CRC-32 (zlib's) of everything before it  u32
  * The record is padded to a multiple of 512 bytes (zeros, checked).
  * Record seq is at offset ((seq - 1) % 2) * journal_record_size(nchunks):
  * the first write (seq 1) is slot 0.  A new download (journal_init) must
  * start from an empty journal file: truncate it when starting over.
+ *
+ * A chunk whose bytes really have CRC-32 0 (one in 2^32) is recorded as
+ * 0 and so is not checked: the cost of keeping "not recorded" in band.
  */
 #ifndef HAUL_JOURNAL_H
 #define HAUL_JOURNAL_H
@@ -30,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JOURNAL_VERSION 1
+#define JOURNAL_VERSION 2
 #define JOURNAL_VALIDATOR_MAX 256
 #define JOURNAL_HEAD (48 + JOURNAL_VALIDATOR_MAX)
 #define JOURNAL_MAX_CHUNKS (1u << 26)	/* 32 TiB at 512 KiB chunks */
@@ -45,24 +58,33 @@ struct journal {
 	uint32_t nchunks;		/* ceil(size / chunk_size) */
 	char validator[JOURNAL_VALIDATOR_MAX + 1];	/* NUL-terminated */
 	uint8_t *bitmap;		/* (nchunks + 7) / 8 bytes, owned */
+	uint32_t *crc;			/* nchunks CRC-32s (see above), owned */
 };
 
 /*
  * Pure.  The functions that fill a struct journal (these and journal_read
  * below) leave it zeroed on failure, so journal_free() is always safe.
  */
-/* Fill j for a new download (bitmap all clear, seq 0); 0, or -1 with err. */
+/*
+ * Fill j for a new download (bitmap all clear, every CRC 0, seq 0); 0, or
+ * -1 with err.  bitmap and crc are never NULL after success.
+ */
 int journal_init(struct journal *, uint64_t size, uint64_t chunk_size,
     const char *validator, char *err, size_t errlen);
 void journal_free(struct journal *);
+/* Bytes of one record; 0 when nchunks > JOURNAL_MAX_CHUNKS. */
 size_t journal_record_size(uint32_t nchunks);
 /*
  * Encode j into buf (journal_record_size bytes); returns that size, or 0
  * when len is too small or j would not decode (unknown flags, bits past
- * nchunks, JOURNAL_COMPLETE with chunks missing, ...).
+ * nchunks, JOURNAL_COMPLETE with chunks missing, a non-zero CRC for a
+ * chunk not set, ...).
  */
 size_t journal_encode(const struct journal *, void *buf, size_t len);
-/* Decode and check one record; 0, or -1 with err. */
+/*
+ * Decode and check one record; 0, or -1 with err (a version 1 record:
+ * "journal version 1: written by an older haulproxy").
+ */
 int journal_decode(const void *buf, size_t len, struct journal *,
     char *err, size_t errlen);
 /*
@@ -79,10 +101,41 @@ journal_has(const struct journal *j, uint32_t i)
 	return (j->bitmap[i / 8] >> (i % 8)) & 1;
 }
 
+/*
+ * Chunk i is durable and its bytes have CRC-32 crc (0: not recorded, the
+ * chunk is not checked on resume).  i < nchunks.
+ */
+static inline void
+journal_set_crc(struct journal *j, uint32_t i, uint32_t crc)
+{
+	j->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+	j->crc[i] = crc;
+}
+
+/* Chunk i is durable, its CRC not recorded: journal_set_crc(j, i, 0). */
 static inline void
 journal_set(struct journal *j, uint32_t i)
 {
-	j->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+	journal_set_crc(j, i, 0);
+}
+
+/* The CRC recorded for chunk i: 0 when not set or not recorded. */
+static inline uint32_t
+journal_crc(const struct journal *j, uint32_t i)
+{
+	return j->crc[i];
+}
+
+/*
+ * Chunk i is no longer durable (found damaged: fetch it again): clears
+ * its bit and CRC, and JOURNAL_COMPLETE, which no longer holds.
+ */
+static inline void
+journal_clear(struct journal *j, uint32_t i)
+{
+	j->bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+	j->crc[i] = 0;
+	j->flags &= ~(uint32_t)JOURNAL_COMPLETE;
 }
 
 /* Number of chunks set. */

@@ -44,7 +44,21 @@ put(const char *sub, const char *name, const void *p, size_t len)
 	}
 }
 
-/* One or two journal records (a file image), mode byte first. */
+/*
+ * The chunk CRC a seed records for chunk i: every third not recorded
+ * (0, as journal_set() leaves it), the others scattered values.
+ */
+static void
+seed_set(struct journal *j, uint32_t i)
+{
+	journal_set_crc(j, i, i % 3 == 2 ? 0 : (i + 1) * 2654435761u);
+}
+
+/*
+ * One or two journal records (a file image), mode byte first.  Two
+ * records of at most 4096 bytes each, so 1 + 8192 fits run.sh's
+ * -max_len for fuzz_journal: at most 918 chunks (journal.h layout).
+ */
 static void
 journal_seed(const char *name, uint64_t size, uint64_t chunk,
     const char *validator, unsigned setbits, int complete, int two,
@@ -58,14 +72,14 @@ journal_seed(const char *name, uint64_t size, uint64_t chunk,
 	if (journal_init(&j, size, chunk, validator, NULL, 0) == -1)
 		abort();
 	for (i = 0; i < j.nchunks && i < setbits; i++)
-		journal_set(&j, i);
+		seed_set(&j, i);
 	if (complete) {
 		for (i = 0; i < j.nchunks; i++)
-			journal_set(&j, i);
+			seed_set(&j, i);
 		j.flags = JOURNAL_COMPLETE;
 	}
 	rs = journal_record_size(j.nchunks);
-	if (2 * rs > sizeof(img) - 1)
+	if ((two ? 2 : 1) * rs > sizeof(img) - 1)
 		abort();
 	img[0] = mode;
 	j.seq = 1;
@@ -75,7 +89,7 @@ journal_seed(const char *name, uint64_t size, uint64_t chunk,
 		/* The second write lands in slot 1, one more chunk done. */
 		j.seq = 2;
 		if (j.nchunks > setbits && !complete)
-			journal_set(&j, setbits);
+			seed_set(&j, setbits);
 		n += journal_encode(&j, img + 1 + rs, rs);
 	}
 	put("journal", name, img, 1 + n);
@@ -166,7 +180,8 @@ main(int argc, char **argv)
 		rnd[i] = (char)(x >> 16);
 	}
 
-	/* Mode 0: as is; 1, 2, 3: the harness repairs CRCs. */
+	/* Mode 0: as is; 1, 2, 3: the harness repairs CRCs; 4: it zeroes
+	 * the chunk CRCs of chunks not set first. */
 	journal_seed("new-empty", 0, 524288, "", 0, 0, 0, 0);
 	journal_seed("fresh-etag", 10 << 20, 524288, "\"5f1e3c2a9b000-a00000\"",
 	    0, 0, 0, 0);
@@ -175,12 +190,15 @@ main(int argc, char **argv)
 	    "Tue, 24 Nov 2026 07:39:30 GMT", 30, 0, 1, 0);
 	journal_seed("two-slots-fix", 5000000, 65536, "W/\"weak\"", 3, 0, 1, 3);
 	journal_seed("complete", 1000, 100, "\"x\"", 0, 1, 0, 0);
-	journal_seed("odd-bits", 1234567, 1000, "", 1000, 0, 1, 1);
+	journal_seed("odd-bits", 1234567, 2000, "", 600, 0, 1, 1);
 	journal_seed("one-byte-chunks", 700, 1, "\"tiny\"", 300, 0, 0, 1);
 	journal_seed("big-chunk", (uint64_t)3 << 30, (uint64_t)1 << 30,
 	    "\"gig\"", 2, 0, 1, 0);
-	journal_seed(
-	    "many-chunks", 20000 * 512, 512, "\"many\"", 5000, 0, 0, 0);
+	journal_seed("many-chunks", 900 * 512, 512, "\"many\"", 500, 0, 0, 0);
+	journal_seed("crcs-two-fix", 300 * 4096 - 1, 4096, "\"c\"", 150, 0, 1,
+	    7);
+	journal_seed("crcs-complete-fix", 40 * 4096, 4096, "\"d\"", 0, 1, 1,
+	    5);
 
 	/* Mode bit 6: the length asked is the reference length; bit 7:
 	 * the harness repairs the trailer after mutations. */

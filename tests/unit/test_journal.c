@@ -1,11 +1,14 @@
 /*
- * Unit tests for journal.c: round trips of empty, one-chunk, boundary and
- * 10,000-chunk records with empty, binary and maximum-length validators;
- * every single-byte change of a record refused; every truncation
- * refused; hostile fields resealed with a good CRC so the field checks
- * themselves are what refuses them; the two-slot loader against torn,
- * zeroed, garbage, misplaced and missing slots; and journal_write() /
- * journal_read() through a real file, torn and truncated on disk.
+ * Unit tests for journal.c: round trips of empty, one-chunk, boundary,
+ * 10,000-chunk and million-chunk records with empty, binary and
+ * maximum-length validators and chunk CRCs (recorded, 0 and all ones);
+ * every single-byte change of a record refused, chunk CRCs included;
+ * every truncation refused; hostile fields resealed with a good CRC so
+ * the field checks themselves are what refuses them; version 1 records
+ * refused by name; journal_set_crc() / journal_set() / journal_clear();
+ * the two-slot loader against torn, zeroed, garbage, misplaced and
+ * missing slots; and journal_write() / journal_read() through a real
+ * file, torn and truncated on disk.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -62,7 +65,13 @@ static const struct rt_case rt_cases[] = {
     {9, 1, V_EMPTY, P_FIRST_LAST, 9},
     {1, GIB, V_ETAG, P_ALL, 1},
     {3 * GIB + 1, GIB, V_ETAG, P_THIRDS, 4},
-    {JOURNAL_MAX_CHUNKS, 1, V_MAX, P_FIRST_LAST, JOURNAL_MAX_CHUNKS},
+    /*
+     * Not JOURNAL_MAX_CHUNKS: with its CRCs such a record is 264 MiB and
+     * this test holds four of them.  The limit itself is checked by
+     * test_init, test_record_size and the hostile nchunks rows.
+     */
+    {1 << 20, 1, V_MAX, P_FIRST_LAST, 1 << 20},
+    {(1 << 20) + 3, 1, V_BINARY, P_THIRDS, (1 << 20) + 3},
 };
 
 struct init_bad {
@@ -92,8 +101,9 @@ static const struct init_bad init_cases[] = {
 
 /*
  * A field rewritten in the base record (95 bytes in chunks of 10: ten
- * chunks, validator "\"v1\"", chunks 0, 2 and 9 set), then the CRC
- * recomputed when reseal is set, so only the field checks can refuse it.
+ * chunks, validator "\"v1\"", chunks 0, 2 and 9 set, with CRCs
+ * 0xdeadbeef, none and 0x01020304), then the CRC recomputed when reseal
+ * is set, so only the field checks can refuse it.
  */
 enum edit { E_SET, E_XOR };
 
@@ -107,16 +117,20 @@ struct hostile {
 	const char *want; /* substring of the error; NULL: still valid */
 };
 
-#define B_BITMAP JOURNAL_HEAD /* bytes 304 and 305 */
-#define B_CRC (JOURNAL_HEAD + 2)
+#define B_BITMAP JOURNAL_HEAD      /* bytes 304 and 305 */
+#define B_CRCS (JOURNAL_HEAD + 2)   /* chunk CRCs, 306 to 345 */
+#define B_CRC (JOURNAL_HEAD + 2 + 40) /* the record CRC, 346 */
+#define OLDER "journal version 1: written by an older haulproxy"
 
 static const struct hostile hostile_cases[] = {
     {"magic first byte", 0, 1, E_SET, 'X', 1, "bad magic"},
     {"magic NUL", 7, 1, E_SET, '!', 1, "bad magic"},
     {"magic lower case", 0, 1, E_SET, 'h', 1, "bad magic"},
-    {"version 0", 8, 4, E_SET, 0, 1, "version"},
-    {"version 2", 8, 4, E_SET, 2, 1, "version"},
-    {"version big-endian", 8, 4, E_SET, 0x01000000, 1, "version"},
+    {"version 0", 8, 4, E_SET, 0, 1, "unknown journal version"},
+    {"version 1", 8, 4, E_SET, 1, 1, OLDER},
+    {"version 1, no reseal", 8, 4, E_SET, 1, 0, OLDER},
+    {"version 3", 8, 4, E_SET, 3, 1, "unknown journal version"},
+    {"version big-endian", 8, 4, E_SET, 0x02000000, 1, "unknown journal"},
     {"flags unknown bit", 12, 4, E_SET, 2, 1, "unknown flags"},
     {"flags top bit", 12, 4, E_SET, 0x80000000u, 1, "unknown flags"},
     {"flags all", 12, 4, E_SET, 0xffffffffu, 1, "unknown flags"},
@@ -138,6 +152,11 @@ static const struct hostile hostile_cases[] = {
     {"nchunks 9", 40, 4, E_SET, 9, 1, "chunk count"},
     {"nchunks 0", 40, 4, E_SET, 0, 1, "chunk count"},
     {"nchunks past the record", 40, 4, E_SET, 2000, 1, "truncated"},
+    /* 49 chunks: CRC array and record CRC end at byte 511. */
+    {"nchunks 49, last in one sector", 40, 4, E_SET, 49, 1, "chunk count"},
+    {"nchunks 50, two sectors", 40, 4, E_SET, 50, 1, "truncated"},
+    {"nchunks at the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS, 1,
+        "truncated"},
     {"nchunks over the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS + 1, 1,
         "too many chunks"},
     {"nchunks max", 40, 4, E_SET, 0xffffffffu, 1, "too many chunks"},
@@ -154,6 +173,24 @@ static const struct hostile hostile_cases[] = {
     {"bit 15 set", B_BITMAP + 1, 1, E_XOR, 0x80, 1, "past the last"},
     {"bit 1 set", B_BITMAP, 1, E_XOR, 0x02, 1, NULL},
     {"bitmap, no reseal", B_BITMAP, 1, E_XOR, 0x02, 0, "CRC"},
+    {"bit 0 cleared, its CRC kept", B_BITMAP, 1, E_XOR, 0x01, 1,
+        "CRC for a chunk not set"},
+    {"bit 9 cleared, its CRC kept", B_BITMAP + 1, 1, E_XOR, 0x02, 1,
+        "CRC for a chunk not set"},
+    {"bit 2 cleared (no CRC recorded)", B_BITMAP, 1, E_XOR, 0x04, 1, NULL},
+    {"chunk 0 CRC changed", B_CRCS, 4, E_XOR, 1, 1, NULL},
+    {"chunk 0 CRC dropped", B_CRCS, 4, E_SET, 0, 1, NULL},
+    {"chunk 2 CRC recorded", B_CRCS + 8, 4, E_SET, 0x55, 1, NULL},
+    {"chunk 9 CRC all ones", B_CRCS + 36, 4, E_SET, 0xffffffffu, 1, NULL},
+    {"CRC for chunk 1, not set", B_CRCS + 4, 4, E_SET, 1, 1,
+        "CRC for a chunk not set"},
+    {"CRC for chunk 8, not set", B_CRCS + 35, 1, E_SET, 0x80, 1,
+        "CRC for a chunk not set"},
+    {"chunk CRC, no reseal", B_CRCS + 1, 1, E_XOR, 0x10, 0, "CRC mismatch"},
+    {"chunk 9 CRC last byte, no reseal", B_CRCS + 39, 1, E_XOR, 0x80, 0,
+        "CRC mismatch"},
+    {"CRC for chunk 1, no reseal", B_CRCS + 4, 4, E_SET, 7, 0,
+        "CRC mismatch"},
     {"CRC flipped", B_CRC, 1, E_XOR, 0x01, 0, "CRC"},
     {"CRC last byte", B_CRC + 3, 1, E_XOR, 0x80, 0, "CRC"},
     {"seq, no reseal", 16, 8, E_SET, 2, 0, "CRC"},
@@ -215,13 +252,14 @@ static const struct img_case img_cases[] = {
     {"both garbage", K_GARBAGE, 0, K_GARBAGE, 0, 0, 0, 0},
     {"both zero", K_ZERO, 0, K_ZERO, 0, 0, 0, 0},
     {"empty", K_ABSENT, 0, K_ABSENT, 0, 0, 0, 0},
-    {"head cut", K_VALID, 1, K_ABSENT, 0, -412, 0, 0},
+    {"head cut", K_VALID, 1, K_ABSENT, 0, -924, 0, 0},
     {"record cut", K_VALID, 1, K_ABSENT, 0, -1, 0, 0},
 };
 
-#define IMG_SIZE 1000 /* in chunks of 10: 100 chunks, 512-byte record */
+#define IMG_SIZE 1000 /* in chunks of 10: 100 chunks, 1024-byte record */
 #define IMG_CHUNK 10
 
+static uint32_t chunk_crc(uint32_t);
 static void make_validator(char *, enum vkind);
 static void set_pattern(struct journal *, enum pattern);
 static int same(const struct journal *, const struct journal *);
@@ -249,6 +287,25 @@ static void test_load_random(void);
 static void test_file_cycle(void);
 static void test_file_large(void);
 static void test_file_errors(void);
+static void test_crc_api(void);
+static void test_crc_encode(void);
+static void test_version1(void);
+static void make_v1(const struct journal *, unsigned char *, size_t);
+
+/* The CRC a test records for chunk i: 0 (not recorded), all ones, or
+ * scattered values. */
+static uint32_t
+chunk_crc(uint32_t i)
+{
+	switch (i % 5) {
+	case 0:
+		return 0;
+	case 1:
+		return 0xffffffffu;
+	default:
+		return i * 2654435761u + 1;
+	}
+}
 
 static void
 make_validator(char *v, enum vkind k)
@@ -292,7 +349,7 @@ set_pattern(struct journal *j, enum pattern p)
 	for (i = 0; i < j->nchunks; i++)
 		if (p == P_ALL || (p == P_THIRDS && i % 3 == 0) ||
 		    (p == P_FIRST_LAST && (i == 0 || i == j->nchunks - 1)))
-			journal_set(j, i);
+			journal_set_crc(j, i, chunk_crc(i));
 	if (p == P_ALL)
 		j->flags |= JOURNAL_COMPLETE;
 }
@@ -305,7 +362,9 @@ same(const struct journal *a, const struct journal *b)
 	return a->seq == b->seq && a->flags == b->flags && a->size == b->size &&
 	    a->chunk_size == b->chunk_size && a->nchunks == b->nchunks &&
 	    strcmp(a->validator, b->validator) == 0 &&
-	    (nb == 0 || memcmp(a->bitmap, b->bitmap, nb) == 0);
+	    (nb == 0 || memcmp(a->bitmap, b->bitmap, nb) == 0) &&
+	    (a->nchunks == 0 ||
+	        memcmp(a->crc, b->crc, a->nchunks * sizeof(*a->crc)) == 0);
 }
 
 static unsigned char *
@@ -344,19 +403,20 @@ get_le(const unsigned char *p, int width)
 }
 
 /*
- * Recompute the CRC where the record's (edited) nchunks puts it and zero
- * what follows, as an encoder of that record would have.
+ * Recompute the CRC where the record's (edited) nchunks puts it (after
+ * the bitmap and the chunk CRCs) and zero what follows, as an encoder of
+ * that record would have.
  */
 static void
 reseal(unsigned char *p, size_t len)
 {
 	uint64_t n = get_le(p + 40, 4);
-	size_t at = JOURNAL_HEAD + (size_t)(n / 8 + (n % 8 != 0));
+	uint64_t at = JOURNAL_HEAD + n / 8 + (n % 8 != 0) + 4 * n;
 
 	if (at + 4 > len)
 		return;
 	put_le(p + at, 4, crc32(crc32(0L, Z_NULL, 0), p, (uInt)at));
-	memset(p + at + 4, 0, len - at - 4);
+	memset(p + at + 4, 0, len - (size_t)at - 4);
 }
 
 static void
@@ -400,12 +460,12 @@ put_slot(unsigned char *p, enum slot_kind k, uint64_t seq, uint64_t *rnd)
 	default:
 		break;
 	}
-	if (journal_init(&j, k == K_BIG ? 100000 : IMG_SIZE, IMG_CHUNK,
+	if (journal_init(&j, k == K_BIG ? 2000 : IMG_SIZE, IMG_CHUNK,
 	        k == K_ALT ? "\"alt\"" : "\"v1\"", NULL, 0) == -1)
 		abort();
 	j.seq = seq;
 	for (i = 0; i < seq && i < j.nchunks; i++)
-		journal_set(&j, (uint32_t)i);
+		journal_set_crc(&j, (uint32_t)i, (uint32_t)(seq << 8 | i));
 	len = journal_encode(&j, p, 4 * rs);
 	if (len == 0)
 		abort();
@@ -446,15 +506,21 @@ test_record_size(void)
 		uint32_t n;
 		size_t want;
 	} rows[] = {
+	    /* head + ceil(n / 8) + 4 n + 4, rounded up to 512 */
 	    {0, 512},
 	    {1, 512},
-	    {8 * (512 - JOURNAL_HEAD - 4), 512},
-	    {8 * (512 - JOURNAL_HEAD - 4) + 1, 1024},
-	    {8 * (1024 - JOURNAL_HEAD - 4), 1024},
-	    {8 * (1024 - JOURNAL_HEAD - 4) + 1, 1536},
-	    {10000, 2048},
-	    {JOURNAL_MAX_CHUNKS, 8389120},
-	    {UINT32_MAX, 536871424},
+	    {49, 512}, /* 304 + 7 + 196 + 4 = 511 */
+	    {50, 1024},
+	    {8, 512},
+	    {9, 512},
+	    {161, 1024}, /* 304 + 21 + 644 + 4 = 973 */
+	    {10000, 41984},
+	    {JOURNAL_MAX_CHUNKS - 1, 276824576},
+	    {JOURNAL_MAX_CHUNKS, 276824576},
+	    /* Past the limit: no such record. */
+	    {JOURNAL_MAX_CHUNKS + 1, 0},
+	    {UINT32_MAX / 4 + 1, 0},
+	    {UINT32_MAX, 0},
 	};
 	size_t i;
 
@@ -464,6 +530,11 @@ test_record_size(void)
 			    rows[i].n, journal_record_size(rows[i].n),
 			    rows[i].want);
 		CHECK(journal_record_size(rows[i].n) % 512 == 0);
+		if (rows[i].want > 0)
+			CHECK((size_t)JOURNAL_HEAD + rows[i].n / 8 +
+			        (rows[i].n % 8 != 0) + 4 * (size_t)rows[i].n +
+			        4 <=
+			    rows[i].want);
 	}
 }
 
@@ -555,6 +626,7 @@ test_init(void)
 				CHECK_INT(j.seq, 0);
 				CHECK_INT(j.flags, 0);
 				CHECK(j.bitmap != NULL);
+				CHECK(j.crc != NULL);
 				CHECK_STR(j.validator, v);
 				CHECK_INT(journal_count(&j), 0);
 			}
@@ -565,6 +637,7 @@ test_init(void)
 				FAILF("row %zu: error \"%s\", want \"%s\"", i,
 				    err, c->want);
 			CHECK(j.bitmap == NULL);
+			CHECK(j.crc == NULL);
 		}
 		journal_free(&j);
 		journal_free(&j); /* twice is harmless */
@@ -604,6 +677,33 @@ test_encode_refuses(void)
 	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 0);
 	j.chunk_size = 10;
 	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 512);
+	/* A CRC for a chunk not set: decode would refuse it, so encode does. */
+	j.crc[3] = 0x1234;
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 0);
+	CHECK_INT(journal_write(-1, &j), -1);
+	CHECK_INT(errno, EINVAL);
+	journal_set(&j, 3); /* set it, dropping the CRC: fine again */
+	CHECK_INT(journal_crc(&j, 3), 0);
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 512);
+	journal_set_crc(&j, 3, 0x1234);
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 512);
+	j.bitmap[0] = 0; /* cleared by hand, CRC left */
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 0);
+	j.crc[3] = 0;
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 512);
+	j.crc[9] = 1; /* the last chunk */
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 0);
+	j.crc[9] = 0;
+	/* No CRC array at all. */
+	free(j.crc);
+	j.crc = NULL;
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 0);
+	journal_free(&j);
+	/* No chunks: no CRC array needed. */
+	CHECK_INT(journal_init(&j, 0, 10, "", NULL, 0), 0);
+	free(j.crc);
+	j.crc = NULL;
+	CHECK_INT(journal_encode(&j, buf, sizeof(buf)), 512);
 	journal_free(&j);
 }
 
@@ -622,9 +722,9 @@ test_flip_every_byte(void)
 	int missed = 0;
 
 	CHECK_INT(journal_init(&j, 95, 10, "\"v1\"", NULL, 0), 0);
-	journal_set(&j, 0);
+	journal_set_crc(&j, 0, 0xdeadbeef);
 	journal_set(&j, 2);
-	journal_set(&j, 9);
+	journal_set_crc(&j, 9, 0x01020304);
 	j.seq = 7;
 	if ((buf = encode_new(&j, &len)) == NULL) {
 		FAILF("encode refused");
@@ -651,7 +751,10 @@ test_flip_every_byte(void)
 	journal_free(&j);
 }
 
-/* The same for a four-sector record, three masks a byte. */
+/*
+ * The same for a seventeen-sector record (2000 chunks, CRCs of a third
+ * recorded: 8,000 bytes of chunk CRCs), three masks a byte.
+ */
 static void
 test_flip_large(void)
 {
@@ -662,7 +765,7 @@ test_flip_large(void)
 	int missed = 0;
 
 	CHECK_INT(journal_init(
-	              &j, 10000 * 512 * KIB, 512 * KIB, "W/\"large\"", NULL, 0),
+	              &j, 2000 * 512 * KIB, 512 * KIB, "W/\"large\"", NULL, 0),
 	    0);
 	set_pattern(&j, P_THIRDS);
 	j.seq = 99;
@@ -671,7 +774,7 @@ test_flip_large(void)
 		journal_free(&j);
 		return;
 	}
-	CHECK_INT(len, 2048);
+	CHECK_INT(len, 8704);
 	for (i = 0; i < len; i++)
 		for (m = 0; m < sizeof(masks); m++) {
 			buf[i] ^= masks[m];
@@ -745,9 +848,9 @@ test_hostile(void)
 	int rc;
 
 	CHECK_INT(journal_init(&j, 95, 10, "\"v1\"", NULL, 0), 0);
-	journal_set(&j, 0);
+	journal_set_crc(&j, 0, 0xdeadbeef);
 	journal_set(&j, 2);
-	journal_set(&j, 9);
+	journal_set_crc(&j, 9, 0x01020304);
 	j.seq = 4;
 	CHECK_INT(journal_encode(&j, base, sizeof(base)), 512);
 	journal_free(&j);
@@ -767,6 +870,13 @@ test_hostile(void)
 		if (c->want == NULL) {
 			if (rc != 0)
 				FAILF("%s: refused: %s", c->desc, err);
+			/* Resealed CRCs are believed: checking them against
+			 * the part file is download.c's work. */
+			else if (c->off >= B_CRCS && c->off < B_CRC &&
+			    journal_crc(&out, (uint32_t)(c->off - B_CRCS) / 4) !=
+			        (uint32_t)get_le(
+			            buf + B_CRCS + (c->off - B_CRCS) / 4 * 4, 4))
+				FAILF("%s: chunk CRC not as written", c->desc);
 			journal_free(&out);
 			continue;
 		}
@@ -777,6 +887,7 @@ test_hostile(void)
 			FAILF("%s: error \"%s\", want \"%s\"", c->desc, err,
 			    c->want);
 		CHECK(out.bitmap == NULL);
+		CHECK(out.crc == NULL);
 	}
 }
 
@@ -852,7 +963,7 @@ test_load_image(void)
 	int rc;
 
 	rs = journal_record_size(IMG_SIZE / IMG_CHUNK);
-	CHECK_INT(rs, 512);
+	CHECK_INT(rs, 1024);
 	for (i = 0; i < sizeof(img_cases) / sizeof(img_cases[0]); i++) {
 		const struct img_case *c = &img_cases[i];
 
@@ -885,6 +996,7 @@ test_load_image(void)
 		else {
 			if (out.seq != c->want ||
 			    journal_count(&out) != c->want ||
+			    journal_crc(&out, 0) != (uint32_t)(c->want << 8) ||
 			    strcmp(out.validator,
 			        c->want_alt ? "\"alt\"" : "\"v1\"") != 0)
 				FAILF("%s: got seq %" PRIu64 " count %" PRIu32
@@ -945,7 +1057,7 @@ test_file_cycle(void)
 
 	/* Three writes, each recording one more chunk. */
 	for (s = 1; s <= 3; s++) {
-		journal_set(&j, (uint32_t)s - 1);
+		journal_set_crc(&j, (uint32_t)s - 1, (uint32_t)(0xc0de0000 + s));
 		CHECK_INT(journal_write(fd, &j), 0);
 		CHECK_INT(j.seq, s);
 		if (s == 1) {
@@ -975,6 +1087,9 @@ test_file_cycle(void)
 		CHECK_INT(journal_count(&r), 2);
 		CHECK(journal_has(&r, 0) && journal_has(&r, 1));
 		CHECK(!journal_has(&r, 2));
+		CHECK_INT(journal_crc(&r, 0), 0xc0de0001);
+		CHECK_INT(journal_crc(&r, 1), 0xc0de0002);
+		CHECK_INT(journal_crc(&r, 2), 0);
 		CHECK_STR(r.validator, "\"etag-1\"");
 		/*
 		 * Resume from it: the next write goes over the torn slot,
@@ -1122,6 +1237,220 @@ test_file_errors(void)
 	unlink(path);
 }
 
+/* journal_set_crc(), journal_set(), journal_crc() and journal_clear(). */
+static void
+test_crc_api(void)
+{
+	static const uint32_t sizes[] = {0, 1, 7, 8, 9, 10, 16, 17};
+	struct journal j, out;
+	unsigned char *buf;
+	size_t len, k;
+	uint32_t i, n;
+
+	CHECK_INT(journal_init(&j, 95, 10, "\"c\"", NULL, 0), 0);
+	for (i = 0; i < j.nchunks; i++)
+		CHECK_INT(journal_crc(&j, i), 0);
+	journal_set_crc(&j, 0, 0xffffffffu);
+	CHECK(journal_has(&j, 0));
+	CHECK_INT(journal_crc(&j, 0), 0xffffffffu);
+	journal_set_crc(&j, 0, 5); /* set again: the new CRC wins */
+	CHECK_INT(journal_crc(&j, 0), 5);
+	journal_set(&j, 0); /* set without a CRC drops it */
+	CHECK(journal_has(&j, 0));
+	CHECK_INT(journal_crc(&j, 0), 0);
+	journal_set_crc(&j, 9, 0); /* set, CRC not recorded */
+	CHECK(journal_has(&j, 9));
+	CHECK_INT(journal_crc(&j, 9), 0);
+	CHECK_INT(journal_count(&j), 2);
+	/* Clearing a chunk not set changes nothing. */
+	journal_clear(&j, 4);
+	CHECK_INT(journal_count(&j), 2);
+	journal_free(&j);
+
+	/* Every size around a bitmap byte: fill, complete, clear one. */
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		CHECK_INT(journal_init(&j, n, 1, "", NULL, 0), 0);
+		CHECK(j.crc != NULL);
+		for (i = 0; i < n; i++)
+			journal_set_crc(&j, i, 0x1000 + i);
+		j.flags = JOURNAL_COMPLETE;
+		if ((buf = encode_new(&j, &len)) == NULL)
+			FAILF("%" PRIu32 " chunks: complete refused", n);
+		free(buf);
+		for (i = 0; i < n; i += (n > 2 ? n - 1 : 1)) {
+			journal_clear(&j, i);
+			CHECK(!journal_has(&j, i));
+			CHECK_INT(journal_crc(&j, i), 0);
+			CHECK_INT(j.flags, 0); /* no longer complete */
+		}
+		CHECK_INT(journal_count(&j), n > 2 ? n - 2 : 0);
+		j.seq = 3;
+		if ((buf = encode_new(&j, &len)) == NULL) {
+			FAILF("%" PRIu32 " chunks: cleared refused", n);
+			journal_free(&j);
+			continue;
+		}
+		if (journal_decode(buf, len, &out, NULL, 0) == -1)
+			FAILF("%" PRIu32 " chunks: decode refused", n);
+		else {
+			CHECK(same(&j, &out));
+			for (i = 0; i < n; i++)
+				if (journal_crc(&out, i) !=
+				    (journal_has(&j, i) ? 0x1000 + i : 0))
+					FAILF("%" PRIu32 " chunks: CRC %" PRIu32
+					      " wrong",
+					    n, i);
+			journal_free(&out);
+		}
+		/* Refetched: set again with the new bytes' CRC. */
+		if (n > 0) {
+			journal_set_crc(&j, 0, 0xabcd);
+			CHECK_INT(journal_crc(&j, 0), 0xabcd);
+		}
+		free(buf);
+		journal_free(&j);
+	}
+}
+
+/*
+ * The chunk CRCs on the wire: little-endian after the bitmap, covered by
+ * the record CRC, so a changed CRC byte is refused as a CRC mismatch.
+ */
+static void
+test_crc_encode(void)
+{
+	struct journal j, out;
+	unsigned char *buf;
+	char err[128];
+	size_t len, at, i;
+	unsigned mask;
+	int missed = 0;
+
+	/* 37 chunks: a bitmap of 5 bytes, the CRCs at an odd offset. */
+	CHECK_INT(journal_init(&j, 37 * 4096 - 5, 4096, "\"e\"", NULL, 0), 0);
+	CHECK_INT(j.nchunks, 37);
+	for (i = 0; i < j.nchunks; i += 2)
+		journal_set_crc(&j, (uint32_t)i, chunk_crc((uint32_t)i));
+	j.seq = 1;
+	if ((buf = encode_new(&j, &len)) == NULL) {
+		FAILF("encode refused");
+		journal_free(&j);
+		return;
+	}
+	at = JOURNAL_HEAD + 5;
+	for (i = 0; i < j.nchunks; i++)
+		if (get_le(buf + at + 4 * i, 4) != journal_crc(&j, (uint32_t)i))
+			FAILF("chunk %zu: CRC on the wire %08llx", i,
+			    (unsigned long long)get_le(buf + at + 4 * i, 4));
+	CHECK_INT(get_le(buf + at + 4 * 37, 4),
+	    crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(at + 4 * 37)));
+	CHECK(len == 512);
+	for (i = at; i < at + 4 * 37; i++)
+		for (mask = 1; mask < 256; mask <<= 1) {
+			buf[i] ^= (unsigned char)mask;
+			err[0] = '\0';
+			if (journal_decode(buf, len, &out, err, sizeof(err)) ==
+			    0) {
+				if (missed++ < 5)
+					FAILF("CRC byte %zu ^ 0x%02x accepted",
+					    i, mask);
+				journal_free(&out);
+			} else if (strcmp(err, "journal record CRC mismatch") !=
+			    0)
+				FAILF("CRC byte %zu: error \"%s\"", i, err);
+			buf[i] ^= (unsigned char)mask;
+		}
+	CHECK_INT(missed, 0);
+	/* Untouched, it still decodes to the same CRCs. */
+	CHECK_INT(journal_decode(buf, len, &out, NULL, 0), 0);
+	CHECK(same(&j, &out));
+	journal_free(&out);
+	free(buf);
+	journal_free(&j);
+}
+
+/*
+ * A version 1 record (no chunk CRCs: the CRC right after the bitmap),
+ * as an older haulproxy wrote it, from the v2 encoding of j.
+ */
+static void
+make_v1(const struct journal *j, unsigned char *p, size_t len)
+{
+	unsigned char *v2;
+	size_t v2len, nb = (j->nchunks + 7) / 8;
+
+	if ((v2 = encode_new(j, &v2len)) == NULL)
+		abort();
+	memset(p, 0, len);
+	memcpy(p, v2, JOURNAL_HEAD + nb);
+	put_le(p + 8, 4, 1);
+	put_le(p + JOURNAL_HEAD + nb, 4,
+	    crc32(crc32(0L, Z_NULL, 0), p, (uInt)(JOURNAL_HEAD + nb)));
+	free(v2);
+}
+
+static void
+test_version1(void)
+{
+	struct journal j, out;
+	unsigned char img[1024];
+	char path[64], err[256];
+	int fd;
+
+	/* 100 chunks: a v1 record was 512 bytes (a v2 one is 1024). */
+	CHECK_INT(journal_init(&j, IMG_SIZE, IMG_CHUNK, "\"old\"", NULL, 0), 0);
+	journal_set(&j, 0);
+	j.seq = 1;
+	make_v1(&j, img, 512);
+	err[0] = '\0';
+	memset(&out, 0xa5, sizeof(out));
+	CHECK_INT(journal_decode(img, 512, &out, err, sizeof(err)), -1);
+	CHECK_STR(err, OLDER);
+	CHECK(out.bitmap == NULL && out.crc == NULL);
+	/* Even torn, it is named for what it is. */
+	img[JOURNAL_HEAD] ^= 0x80;
+	CHECK_INT(journal_decode(img, 512, &out, err, sizeof(err)), -1);
+	CHECK_STR(err, OLDER);
+	img[JOURNAL_HEAD] ^= 0x80;
+
+	/* A v1 file of two slots loads as no journal, and says why. */
+	j.seq = 2;
+	journal_set(&j, 1);
+	make_v1(&j, img + 512, 512);
+	err[0] = '\0';
+	CHECK_INT(journal_load_image(img, 1024, &out, err, sizeof(err)), -1);
+	CHECK(strstr(err, OLDER) != NULL);
+	CHECK(out.bitmap == NULL);
+	CHECK_INT(journal_load_image(img, 512, &out, err, sizeof(err)), -1);
+	CHECK(strstr(err, OLDER) != NULL);
+
+	/* Through a file, as download.c reads it: EINVAL, counts as none. */
+	if ((fd = tmp_journal(path, sizeof(path))) == -1) {
+		FAILF("mkstemp: %s", strerror(errno));
+		journal_free(&j);
+		return;
+	}
+	CHECK_INT(write(fd, img, sizeof(img)), sizeof(img));
+	err[0] = '\0';
+	CHECK_INT(journal_read(path, &out, err, sizeof(err)), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK(strstr(err, OLDER) != NULL);
+	/* Starting over on it (truncated) gives a v2 journal. */
+	CHECK_INT(ftruncate(fd, 0), 0);
+	j.seq = 0;
+	CHECK_INT(journal_write(fd, &j), 0);
+	if (journal_read(path, &out, err, sizeof(err)) == -1)
+		FAILF("read after starting over: %s", err);
+	else {
+		CHECK(same(&j, &out));
+		journal_free(&out);
+	}
+	close(fd);
+	unlink(path);
+	journal_free(&j);
+}
+
 static const struct unit_test tests[] = {
     {"record_size", test_record_size},
     {"roundtrip", test_roundtrip},
@@ -1138,6 +1467,9 @@ static const struct unit_test tests[] = {
     {"file_cycle", test_file_cycle},
     {"file_large", test_file_large},
     {"file_errors", test_file_errors},
+    {"crc_api", test_crc_api},
+    {"crc_encode", test_crc_encode},
+    {"version1", test_version1},
 };
 
 UNIT_MAIN(tests)
