@@ -173,7 +173,8 @@ body_field()
 
 # journal_chunks FILE: chunks the newest journal record says are durable
 # (-1 when there is no valid-looking record).  Reads the layout in
-# src/journal.h: two records, seq at 16, nchunks at 40, bitmap at 304.
+# src/journal.h (version 2): two records, seq at 16, nchunks at 40, bitmap
+# at 304, then nchunks chunk CRCs and the record CRC.
 journal_chunks()
 {
 	python3 - "$1" <<'EOF'
@@ -186,7 +187,7 @@ best = None
 if len(img) >= 304 and img[:8] == b"HAULJRN\0":
     n = struct.unpack_from("<I", img, 40)[0]
     bm = (n + 7) // 8
-    rs = (304 + bm + 4 + 511) // 512 * 512
+    rs = (304 + bm + 4 * n + 4 + 511) // 512 * 512
     for off in (0, rs):
         if len(img) < off + rs or img[off:off + 8] != b"HAULJRN\0":
             continue
@@ -420,7 +421,7 @@ if len(img) < 304 or img[:8] != b"HAULJRN\0":
     print(0); sys.exit(0)
 n = struct.unpack_from("<I", img, 40)[0]
 bm = (n + 7) // 8
-rs = (304 + bm + 4 + 511) // 512 * 512
+rs = (304 + bm + 4 * n + 4 + 511) // 512 * 512
 best = None
 for off in (0, rs):
     if len(img) >= off + rs and img[off:off + 8] == b"HAULJRN\0":
