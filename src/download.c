@@ -42,6 +42,10 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#ifdef HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
+#include <zlib.h>
 
 #include "codec.h"
 #include "download.h"
@@ -92,6 +96,7 @@ struct fetcher {
 	uint64_t got;			/* decoded bytes taken */
 	uint64_t flushed;		/* of which written to the part file */
 	uint64_t wire;
+	uint32_t crc;			/* CRC-32 of the bytes flushed */
 	char *stage;			/* STAGE_SIZE bytes, see fetch_write */
 	size_t stage_len;
 	int asked_gzip, gzip_body;
@@ -112,6 +117,7 @@ struct download {
 	enum dl_state state;
 	struct journal j;		/* durable chunks */
 	uint8_t *written;		/* written, not yet synced */
+	uint32_t *wcrc;			/* their CRCs, for the journal */
 	uint8_t *inflight;
 	uint8_t *tries;
 	uint32_t ndone, nwritten, cursor;
@@ -187,6 +193,26 @@ static void bit_set(uint8_t *, uint32_t);
 static void bit_clear(uint8_t *, uint32_t);
 
 static struct dl_conf conf;
+
+/* CRC-32 as zlib computes it (ISA-L's is the same, several times faster). */
+static uint32_t
+chunk_crc(uint32_t crc, const void *p, size_t n)
+{
+#ifdef HAVE_ISAL
+	return crc32_gzip_refl(crc, (const unsigned char *)p, (uint64_t)n);
+#else
+	const unsigned char *b = p;
+
+	while (n > 0) {
+		uInt k = n > (1u << 30) ? 1u << 30 : (uInt)n;
+
+		crc = (uint32_t)crc32(crc, b, k);
+		b += k;
+		n -= k;
+	}
+	return crc;
+#endif
+}
 static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
 
 static int
@@ -459,6 +485,7 @@ download_free(struct download *d)
 		close(d->jfd);
 	journal_free(&d->j);
 	free(d->written);
+	free(d->wcrc);
 	free(d->inflight);
 	free(d->tries);
 	free(d->f);
@@ -665,6 +692,50 @@ fetch_retry_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * After HEAD: already complete?  resumable?  else a fresh part file.
  */
+/*
+ * Resuming: read back every chunk the journal has and check it against
+ * the CRC recorded when it was written, so that a part file changed by
+ * hand (or by a failing disk) between runs never ends up under the
+ * final name.  A chunk that does not match is fetched again.  Costs one
+ * read of the part file per resume: about 0.2 s a GiB from page cache.
+ */
+static void
+part_verify(struct download *d)
+{
+	char *buf = xmalloc(STAGE_SIZE);
+	uint64_t off, left;
+	uint32_t i, crc, bad = 0;
+	ssize_t r;
+
+	for (i = 0; i < d->j.nchunks; i++) {
+		if (!journal_has(&d->j, i) || journal_crc(&d->j, i) == 0)
+			continue;
+		off = (uint64_t)i * d->j.chunk_size;
+		left = chunk_len(d, i);
+		crc = 0;
+		while (left > 0) {
+			r = pread(d->part_fd, buf, left < STAGE_SIZE ?
+			    (size_t)left : STAGE_SIZE, (off_t)off);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			crc = chunk_crc(crc, buf, (size_t)r);
+			off += (uint64_t)r;
+			left -= (uint64_t)r;
+		}
+		if (left == 0 && crc == journal_crc(&d->j, i))
+			continue;
+		log_warnx("%s: chunk %u of the part file does not match its "
+		    "journal: fetching it again", d->name, i);
+		journal_clear(&d->j, i);
+		bad++;
+	}
+	if (bad > 0)
+		stats_add(conf.slot, STATS_retries, bad);
+	free(buf);
+}
+
 static void
 download_prepare(struct download *d)
 {
@@ -713,6 +784,7 @@ download_prepare(struct download *d)
 	    (d->part_fd = open(d->part, O_RDWR | O_CLOEXEC)) != -1) {
 		d->j = old;
 		fresh = 0;
+		part_verify(d);
 		d->resumed_from = 0;
 		for (i = 0; i < d->j.nchunks; i++)
 			if (journal_has(&d->j, i))
@@ -762,9 +834,11 @@ download_prepare(struct download *d)
 	}
 	bm = (d->j.nchunks + 7) / 8;
 	free(d->written);
+	free(d->wcrc);
 	free(d->inflight);
 	free(d->tries);
 	d->written = xcalloc(1, bm + 1);
+	d->wcrc = xcalloc(d->j.nchunks + 1, sizeof(*d->wcrc));
 	d->inflight = xcalloc(1, bm + 1);
 	d->tries = xcalloc(1, d->j.nchunks + 1);
 	d->ndone = journal_count(&d->j);
@@ -1064,6 +1138,7 @@ fetch_start(struct fetcher *f, uint32_t c)
 	f->off = (uint64_t)c * conf.chunk_size;
 	f->len = chunk_len(d, c);
 	f->got = f->flushed = f->wire = 0;
+	f->crc = 0;
 	f->stage_len = 0;
 	if (f->stage == NULL)
 		f->stage = xmalloc(STAGE_SIZE);
@@ -1224,6 +1299,7 @@ fetch_flush(struct fetcher *f)
 	size_t n = f->stage_len;
 	ssize_t w;
 
+	f->crc = chunk_crc(f->crc, p, n);
 	while (n > 0) {
 		w = pwrite(d->part_fd, p, n, (off_t)(f->off + f->flushed));
 		if (w == -1) {
@@ -1415,6 +1491,7 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	c = (uint32_t)f->chunk;
 	bit_clear(d->inflight, c);
 	bit_set(d->written, c);
+	d->wcrc[c] = f->crc;
 	d->nwritten++;
 	d->done_bytes += f->len;
 	d->unsynced_bytes += f->len;
@@ -1527,7 +1604,7 @@ download_sync(struct download *d)
 	}
 	for (i = 0; i < d->j.nchunks; i++) {
 		if (bit(d->written, i)) {
-			journal_set(&d->j, i);
+			journal_set_crc(&d->j, i, d->wcrc[i]);
 			bit_clear(d->written, i);
 		}
 	}

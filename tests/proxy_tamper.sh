@@ -266,14 +266,11 @@ finish part-flipped "bytes flipped in chunk $MID at $off"
 # At least the flipped chunk was fetched again.
 [ "$FETCHED" -ge "$CHUNK" ] ||
     fail "part-flipped: fetched $FETCHED, not even the flipped chunk"
-# TODO(download.c, issue 6 item 4): once download.c records chunk CRCs
-# (journal_set_crc) and checks them on resume, assert that the chunk had
-# one, that the mismatch was logged (and counted), and, if resumed-from
-# counts only the chunks that passed the check, the exact sum:
-#   [ "$MIDCRC" != 0 ] || fail "part-flipped: no CRC recorded for chunk $MID"
-#   must_equal $((RESUMED + FETCHED)) "$SIZE" "part-flipped: resumed + fetched"
-#   must_contain "$PROXY_LOG" \
-#       "part-flipped: chunk $MID of the part file does not match its journal: fetching it again" \
-#       "part-flipped: log"
-#   [ "$(pmetric chunks_refetched)" -ge 1 ] || fail "chunks_refetched"
+# The chunk had a CRC, the mismatch was logged, and resumed-from counts
+# only the chunks that passed the check.
+[ "$MIDCRC" != 0 ] || fail "part-flipped: no CRC recorded for chunk $MID"
+must_equal $((RESUMED + FETCHED)) "$SIZE" "part-flipped: resumed + fetched"
+must_contain "$PROXY_LOG" \
+    "part-flipped: chunk $MID of the part file does not match its journal: fetching it again" \
+    "part-flipped: log"
 stopped part-flipped
