@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -49,6 +48,7 @@
 
 #include "codec.h"
 #include "download.h"
+#include "hclient.h"
 #include "journal.h"
 #include "log.h"
 #include "range.h"
@@ -63,7 +63,6 @@
 #define STAGE_SIZE (128 * 1024)
 #define EXPLORE_FIRST 64		/* --gzip auto: try the slower way */
 #define EXPLORE_MAX 1024		/* every this many chunks, up to this */
-#define READ_SIZE (256 * 1024)
 
 enum dl_state { DL_HEAD, DL_RUN, DL_DONE };
 
@@ -88,8 +87,10 @@ struct waiter {
 
 struct fetcher {
 	struct download *d;
-	struct evhttp_connection *evcon;
-	struct evhttp_request *req;	/* in flight, or NULL */
+	struct evhttp_connection *evcon;	/* the HEAD's */
+	struct evhttp_request *req;	/* the HEAD in flight, or NULL */
+	struct hc_conn *hc;		/* a chunk fetcher's connection */
+	int busy;			/* a chunk request in flight */
 	struct event *timer;		/* back-off before a retry */
 	int64_t chunk;			/* -1: idle */
 	uint64_t off, len;
@@ -175,10 +176,13 @@ static void fetch_failed(struct fetcher *);
 static void fetch_reset(struct fetcher *);
 static int fetch_connect(struct fetcher *);
 static void fetch_retry_cb(evutil_socket_t, short, void *);
-static int fetch_header_cb(struct evhttp_request *, void *);
-static void fetch_body_cb(struct evhttp_request *, void *);
-static void fetch_done_cb(struct evhttp_request *, void *);
-static void fetch_error_cb(enum evhttp_request_error, void *);
+static int fetch_head_cb(void *, int, struct evkeyvalq *);
+static int fetch_data_cb(void *, const char *, size_t);
+static void fetch_end_cb(void *, enum hc_err, const char *);
+
+static const struct hc_cbs fetch_cbs = {
+	fetch_head_cb, fetch_data_cb, fetch_end_cb
+};
 static void head_done_cb(struct evhttp_request *, void *);
 static void head_error_cb(enum evhttp_request_error, void *);
 static int fetch_write(struct fetcher *, const char *, size_t);
@@ -439,10 +443,8 @@ download_teardown(struct download *d)
 
 	for (i = 0; i < conf.parallel; i++) {
 		fetch_reset(&d->f[i]);
-		if (d->f[i].evcon != NULL) {
-			evhttp_connection_free(d->f[i].evcon);
-			d->f[i].evcon = NULL;
-		}
+		hc_free(d->f[i].hc);
+		d->f[i].hc = NULL;
 	}
 	fetch_reset(&d->head);
 	if (d->head.evcon != NULL) {
@@ -548,11 +550,9 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < conf.parallel; i++) {
 		struct fetcher *f = &d->f[i];
 
-		if (f->req != NULL && f->why != WHY_NONE) {
-			struct evhttp_request *req = f->req;
-
-			f->req = NULL;
-			evhttp_cancel_request(req);
+		if (f->busy && f->why != WHY_NONE) {
+			f->busy = 0;
+			hc_cancel(f->hc);
 			fetch_failed(f);
 			if (d->fail_status != 0 || d->restart) {
 				download_kick(d);
@@ -575,9 +575,16 @@ download_head(struct download *d)
 	struct fetcher *f = &d->head;
 	struct evhttp_request *req;
 
-	if (fetch_connect(f) == -1) {
-		download_fail(d, 500, "cannot make a connection object");
-		return;
+	if (f->evcon == NULL) {
+		f->evcon = evhttp_connection_base_new(conf.base, NULL,
+		    d->origin.host, (unsigned short)d->origin.port);
+		if (f->evcon == NULL) {
+			download_fail(d, 500, "cannot make a connection "
+			    "object");
+			return;
+		}
+		evhttp_connection_set_timeout(f->evcon, conf.timeout_s);
+		evhttp_connection_set_retries(f->evcon, 0);
 	}
 	req = evhttp_request_new(head_done_cb, f);
 	evhttp_request_set_error_cb(req, head_error_cb);
@@ -889,20 +896,12 @@ static int
 fetch_connect(struct fetcher *f)
 {
 	struct download *d = f->d;
-	struct bufferevent *bev;
 
-	if (f->evcon != NULL)
+	if (f->hc != NULL)
 		return 0;
-	f->evcon = evhttp_connection_base_new(conf.base, NULL,
-	    d->origin.host, (unsigned short)d->origin.port);
-	if (f->evcon == NULL)
-		return -1;
-	evhttp_connection_set_timeout(f->evcon, conf.timeout_s);
-	evhttp_connection_set_retries(f->evcon, 0);
-	/* Big reads: 4 KiB at a time costs a syscall per page. */
-	if ((bev = evhttp_connection_get_bufferevent(f->evcon)) != NULL)
-		bufferevent_set_max_single_read(bev, READ_SIZE);
-	return 0;
+	f->hc = hc_new(conf.base, d->origin.host,
+	    (unsigned short)d->origin.port, conf.timeout_s);
+	return f->hc == NULL ? -1 : 0;
 }
 
 static uint64_t
@@ -1107,6 +1106,10 @@ way_end(struct download *d, struct fetcher *f, uint64_t bytes)
 static void
 fetch_reset(struct fetcher *f)
 {
+	if (f->busy) {
+		f->busy = 0;
+		hc_cancel(f->hc);
+	}
 	if (f->req != NULL) {
 		struct evhttp_request *req = f->req;
 
@@ -1124,9 +1127,8 @@ static void
 fetch_start(struct fetcher *f, uint32_t c)
 {
 	struct download *d = f->d;
-	struct evhttp_request *req;
-	struct evkeyvalq *h;
-	char range[64];
+	struct buf rq;
+	int r;
 
 	if (fetch_connect(f) == -1) {
 		download_fail(d, 500, "cannot make a connection object");
@@ -1150,24 +1152,20 @@ fetch_start(struct fetcher *f, uint32_t c)
 	f->t0_ms = now_ms();
 	bit_set(d->inflight, c);
 
-	req = evhttp_request_new(fetch_done_cb, f);
-	evhttp_request_set_header_cb(req, fetch_header_cb);
-	evhttp_request_set_chunked_cb(req, fetch_body_cb);
-	evhttp_request_set_error_cb(req, fetch_error_cb);
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", d->origin.hostport);
-	snprintf(range, sizeof(range), "bytes=%llu-%llu",
-	    (unsigned long long)f->off,
-	    (unsigned long long)(f->off + f->len - 1));
-	evhttp_add_header(h, "Range", range);
-	if (d->validator[0] != '\0')
-		evhttp_add_header(h, "If-Range", d->validator);
-	evhttp_add_header(h, "Accept-Encoding", f->asked_gzip ? "gzip" :
-	    "identity");
-	f->req = req;
-	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, d->rpath) ==
-	    -1) {
-		f->req = NULL;
+	buf_init(&rq);
+	buf_printf(&rq, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Range: bytes=%llu-%llu\r\n%s%s%sAccept-Encoding: %s\r\n\r\n",
+	    d->rpath, d->origin.hostport, (unsigned long long)f->off,
+	    (unsigned long long)(f->off + f->len - 1),
+	    d->validator[0] ? "If-Range: " : "", d->validator,
+	    d->validator[0] ? "\r\n" : "",
+	    f->asked_gzip ? "gzip" : "identity");
+	f->busy = 1;
+	r = rq.failed ? -1 : hc_request(f->hc, rq.data, rq.len, &fetch_cbs,
+	    f);
+	buf_free(&rq);
+	if (r == -1) {
+		f->busy = 0;
 		f->why = WHY_NET;
 		snprintf(f->msg, sizeof(f->msg), "cannot send the request");
 		fetch_failed(f);
@@ -1196,15 +1194,13 @@ fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
  * libevent drop the connection before reading any of the body.
  */
 static int
-fetch_header_cb(struct evhttp_request *req, void *arg)
+fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
 {
 	struct fetcher *f = arg;
 	struct download *d = f->d;
-	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const char *ce = evhttp_find_header(h, "Content-Encoding");
 	const char *cr = evhttp_find_header(h, "Content-Range");
 	const char *etag = evhttp_find_header(h, "ETag"), *lm;
-	int code = evhttp_request_get_response_code(req);
 	off_t first, last, size;
 	char err[128];
 
@@ -1394,55 +1390,25 @@ fetch_inflate(struct fetcher *f, const char *p, size_t left)
 	}
 }
 
-static void
-fetch_body_cb(struct evhttp_request *req, void *arg)
-{
-	struct fetcher *f = arg;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct evbuffer_iovec v[16];
-	size_t total = evbuffer_get_length(in);
-	int i, n;
-
-	f->wire += total;
-	f->d->fetched += total;
-	stats_add(conf.slot, STATS_bytes_fetched, total);
-	if (f->why != WHY_NONE) {
-		evbuffer_drain(in, total);
-		return;		/* rejected: the tick cancels it */
-	}
-	while (evbuffer_get_length(in) > 0 && f->why == WHY_NONE) {
-		n = evbuffer_peek(in, -1, NULL, v, 16);
-		if (n > 16)
-			n = 16;
-		for (i = 0; i < n && f->why == WHY_NONE; i++) {
-			if (f->gzip_body)
-				fetch_inflate(f, v[i].iov_base, v[i].iov_len);
-			else
-				fetch_write(f, v[i].iov_base, v[i].iov_len);
-			evbuffer_drain(in, v[i].iov_len);
-		}
-	}
-	if (f->why != WHY_NONE) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		download_kick(f->d);
-	}
-}
-
-static void
-fetch_error_cb(enum evhttp_request_error e, void *arg)
+static int
+fetch_data_cb(void *arg, const char *p, size_t n)
 {
 	struct fetcher *f = arg;
 
-	if (e == EVREQ_HTTP_REQUEST_CANCEL)
-		return;
-	if (e == EVREQ_HTTP_TIMEOUT)
-		fetch_reject(f, WHY_TIMEOUT, "origin timed out");
-	else
-		fetch_reject(f, WHY_NET, "connection to the origin failed");
+	f->wire += n;
+	f->d->fetched += n;
+	stats_add(conf.slot, STATS_bytes_fetched, n);
+	if (f->why == WHY_NONE) {
+		if (f->gzip_body)
+			fetch_inflate(f, p, n);
+		else
+			fetch_write(f, p, n);
+	}
+	return f->why == WHY_NONE ? 0 : -1;
 }
 
 static void
-fetch_done_cb(struct evhttp_request *req, void *arg)
+fetch_end_cb(void *arg, enum hc_err err, const char *why)
 {
 	struct fetcher *f = arg;
 	struct download *d = f->d;
@@ -1450,11 +1416,26 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	uint32_t c;
 	size_t made;
 
-	if (f->req == NULL)
+	if (!f->busy)
 		return;		/* cancelled by us */
-	f->req = NULL;
-	if (req == NULL || evhttp_request_get_response_code(req) == 0)
-		fetch_reject(f, WHY_NET, "connection to the origin failed");
+	f->busy = 0;
+	switch (err) {
+	case HC_OK:
+		break;
+	case HC_ETIMEOUT:
+		fetch_reject(f, WHY_TIMEOUT, "origin timed out");
+		break;
+	case HC_EPROTO:
+		fetch_reject(f, WHY_BAD, "%s", why);
+		break;
+	case HC_EABORT:
+		fetch_reject(f, WHY_BAD, "%s", why);	/* already set */
+		break;
+	default:
+		fetch_reject(f, WHY_NET, "connection to the origin failed: %s",
+		    why ? why : "?");
+		break;
+	}
 	/*
 	 * The stream must end here, CRC and length checked; a codec may
 	 * still hold decoded bytes (ISA-L reads ahead), so give it room.

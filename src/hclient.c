@@ -1,0 +1,865 @@
+/*
+ * A lean HTTP/1.1 client connection: see hclient.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "hclient.h"
+#include "httphdr.h"
+
+#define CHUNK_LINE_MAX 1024	/* a chunk-size line, extensions included */
+#define TRAILER_MAX (16 * 1024)
+
+enum hc_state {
+	S_DOWN,		/* no socket */
+	S_IDLE,		/* connected, nothing asked */
+	S_CONNECTING,
+	S_WRITING,
+	S_HEAD,
+	S_BODY,		/* Content-Length or to the close */
+	S_CSIZE,	/* chunked: the size line */
+	S_CDATA,
+	S_CCRLF,	/* the CRLF after a chunk's data */
+	S_TRAILER,
+};
+
+enum framing { F_NONE, F_LENGTH, F_CLOSE, F_CHUNKED };
+
+struct hc_conn {
+	struct event_base *base;
+	char *host;
+	unsigned short port;
+	int timeout_s;
+	int fd;
+	struct event *ev;
+	short ev_what;			/* what ev is set up for */
+	enum hc_state st;
+	struct addrinfo *ai, *ai_cur;
+	char *req;
+	size_t req_len, req_off;
+	const struct hc_cbs *cbs;
+	void *arg;
+	char *buf;			/* HC_READ bytes */
+	size_t pos, len;		/* unread bytes: buf[pos..len) */
+	enum framing framing;
+	uint64_t left;			/* of the body or of the chunk */
+	size_t trailer;
+	int keepalive;
+	int reused;			/* served a request before this one */
+	int got_any;			/* a response byte came */
+	int resent;
+	unsigned gen;			/* changes on cancel or done */
+	int in_cb, dead;
+	/* A failure inside hc_request() is reported from the loop. */
+	int sync;
+	struct event *defer;
+	const struct hc_cbs *pend_cbs;
+	void *pend_arg;
+	enum hc_err pend_err;
+	const char *pend_why;
+};
+
+static void hc_event_cb(evutil_socket_t, short, void *);
+
+static void
+hc_close(struct hc_conn *c)
+{
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
+	c->ev_what = 0;
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	c->st = S_DOWN;
+	c->reused = 0;
+	c->pos = c->len = 0;
+}
+
+/* Watch the socket for what (EV_READ or EV_WRITE), with the timeout. */
+static int
+hc_watch(struct hc_conn *c, short what, int timed)
+{
+	struct timeval tv = { c->timeout_s, 0 };
+
+	if (c->ev == NULL || c->ev_what != what) {
+		if (c->ev != NULL)
+			event_free(c->ev);
+		c->ev = event_new(c->base, c->fd, what | EV_PERSIST,
+		    hc_event_cb, c);
+		if (c->ev == NULL)
+			return -1;
+		c->ev_what = what;
+	}
+	return event_add(c->ev, timed ? &tv : NULL);
+}
+
+/* The exchange ended: report it.  The connection is idle or down. */
+static void
+hc_finish(struct hc_conn *c, enum hc_err err, const char *why)
+{
+	const struct hc_cbs *cbs = c->cbs;
+	void *arg = c->arg;
+
+	if (err != HC_OK || !c->keepalive || c->pos != c->len) {
+		/* Errors, close-delimited bodies and stray bytes: no reuse. */
+		hc_close(c);
+	} else if (c->fd != -1) {
+		c->st = S_IDLE;
+		c->reused = 1;
+		c->pos = c->len = 0;
+		/* Idle: watch for the origin closing, no timeout. */
+		if (hc_watch(c, EV_READ, 0) == -1)
+			hc_close(c);
+	} else {
+		c->st = S_DOWN;		/* hc_test_feed() */
+		c->pos = c->len = 0;
+	}
+	c->gen++;
+	c->cbs = NULL;
+	c->arg = NULL;
+	if (c->sync) {
+		struct timeval zero = { 0, 0 };
+
+		c->pend_cbs = cbs;
+		c->pend_arg = arg;
+		c->pend_err = err;
+		c->pend_why = why;
+		evtimer_add(c->defer, &zero);
+		return;
+	}
+	c->in_cb++;
+	cbs->done(arg, err, why);
+	c->in_cb--;
+}
+
+static void
+hc_defer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hc_conn *c = arg;
+	const struct hc_cbs *cbs = c->pend_cbs;
+
+	(void)fd;
+	(void)what;
+	c->pend_cbs = NULL;
+	if (cbs == NULL)
+		return;
+	c->in_cb++;
+	cbs->done(c->pend_arg, c->pend_err, c->pend_why);
+	c->in_cb--;
+	if (c->dead && c->in_cb == 0)
+		hc_free(c);
+}
+
+static int hc_connect(struct hc_conn *);
+static void hc_write(struct hc_conn *);
+
+/*
+ * The connection failed before the answer began.  A kept-alive
+ * connection the origin closed just as we asked is no fault of the
+ * request: send it again, once, on a fresh connection.
+ */
+static void
+hc_fail_net(struct hc_conn *c, const char *why)
+{
+	if (c->reused && !c->got_any && !c->resent && c->st <= S_HEAD) {
+		c->resent = 1;
+		hc_close(c);
+		c->req_off = 0;
+		if (hc_connect(c) == 0)
+			return;
+	}
+	hc_finish(c, HC_ENET, why);
+}
+
+static int
+hc_connect(struct hc_conn *c)
+{
+	struct addrinfo hints;
+	char port[8];
+	int one = 1;
+
+	if (c->ai == NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_ADDRCONFIG;
+		snprintf(port, sizeof(port), "%u", c->port);
+		if (getaddrinfo(c->host, port, &hints, &c->ai) != 0) {
+			c->ai = NULL;
+			return -1;
+		}
+		c->ai_cur = c->ai;
+	}
+	for (; c->ai_cur != NULL; c->ai_cur = c->ai_cur->ai_next) {
+		c->fd = socket(c->ai_cur->ai_family, SOCK_STREAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd == -1)
+			continue;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(c->fd, c->ai_cur->ai_addr, c->ai_cur->ai_addrlen)
+		    == 0 || errno == EINPROGRESS) {
+			c->st = S_CONNECTING;
+			if (hc_watch(c, EV_WRITE, 1) == 0)
+				return 0;
+		}
+		hc_close(c);
+	}
+	c->ai_cur = c->ai;	/* from the first address next time */
+	return -1;
+}
+
+static void
+hc_write(struct hc_conn *c)
+{
+	ssize_t n;
+
+	c->st = S_WRITING;
+	while (c->req_off < c->req_len) {
+		n = send(c->fd, c->req + c->req_off, c->req_len - c->req_off,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (hc_watch(c, EV_WRITE, 1) == -1)
+				hc_finish(c, HC_ENET, "cannot watch the socket");
+			return;
+		}
+		if (n == -1) {
+			hc_fail_net(c, "cannot send the request");
+			return;
+		}
+		c->req_off += (size_t)n;
+	}
+	c->st = S_HEAD;
+	c->pos = c->len = 0;
+	if (hc_watch(c, EV_READ, 1) == -1)
+		hc_finish(c, HC_ENET, "cannot watch the socket");
+}
+
+int
+hc_parse_status(const char *l, size_t len, int *status, int *minor)
+{
+	/* "HTTP/1.x SSS" then nothing, or a space and any reason. */
+	if (len < 12 || memcmp(l, "HTTP/1.", 7) != 0 || l[7] < '0' ||
+	    l[7] > '9' || l[8] != ' ' || l[9] < '1' || l[9] > '5' ||
+	    l[10] < '0' || l[10] > '9' || l[11] < '0' || l[11] > '9' ||
+	    (len > 12 && l[12] != ' '))
+		return -1;
+	*minor = l[7] - '0';
+	*status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+	return 0;
+}
+
+static int
+is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+}
+
+/* Digits only, no overflow; -1 when not a length. */
+static int
+parse_length(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * One response head in buf[pos..end): parse it, decide the framing and
+ * call head().  0 ok, 1 skipped (1xx), 2 cancelled from head(), 3
+ * refused by head(), -1 with *why on a bad head.
+ */
+static int
+hc_head(struct hc_conn *c, char *p, char *end, const char **why)
+{
+	struct evkeyvalq h;
+	struct evkeyval *kv;
+	const char *te, *conn;
+	char *nl, *colon, *v, *ve;
+	int status = 0, minor = 0, first = 1, r = -1, cls = 0;
+	uint64_t cl = 0;
+	unsigned gen = c->gen;
+
+	TAILQ_INIT(&h);
+	*why = "bad response head";
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		ve = nl;
+		if (ve > p && ve[-1] == '\r')
+			ve--;
+		*ve = '\0';
+		if (first) {
+			if (hc_parse_status(p, (size_t)(ve - p), &status,
+			    &minor) == -1) {
+				*why = "bad status line";
+				goto out;
+			}
+			first = 0;
+		} else if (ve == p) {
+			break;			/* the empty line */
+		} else {
+			if ((colon = strchr(p, ':')) == NULL || colon == p)
+				goto out;	/* folded, or no name */
+			for (v = p; v < colon; v++)
+				if (!is_tchar((unsigned char)*v))
+					goto out;
+			*colon = '\0';
+			for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+				;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				*--ve = '\0';
+			if (evhttp_add_header(&h, p, v) == -1)
+				goto out;
+		}
+		p = nl + 1;
+	}
+	if (status >= 100 && status < 200) {
+		if (status == 101) {
+			*why = "origin switched protocols";
+			goto out;
+		}
+		r = 1;			/* interim: the real answer follows */
+		goto out;
+	}
+	conn = evhttp_find_header(&h, "Connection");
+	c->keepalive = minor >= 1 ? !(conn && httphdr_has_token(conn,
+	    "close")) : 0;
+	te = evhttp_find_header(&h, "Transfer-Encoding");
+	TAILQ_FOREACH(kv, &h, next) {
+		uint64_t n;
+
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (parse_length(kv->value, &n) == -1 || (cls && n != cl)) {
+			*why = "bad Content-Length";
+			goto out;
+		}
+		cl = n;
+		cls = 1;
+	}
+	if (status == 204 || status == 304) {
+		c->framing = F_NONE;
+	} else if (te != NULL) {
+		const char *last = strrchr(te, ',');
+
+		last = last ? last + 1 : te;
+		while (*last == ' ' || *last == '\t')
+			last++;
+		if (minor == 0) {
+			*why = "Transfer-Encoding in HTTP/1.0";
+			goto out;
+		}
+		if (strncasecmp(last, "chunked", 7) == 0 &&
+		    (last[7] == '\0' || last[7] == ' ' || last[7] == '\t')) {
+			c->framing = F_CHUNKED;
+			if (cls)
+				c->keepalive = 0; /* both: close after */
+		} else {
+			c->framing = F_CLOSE;
+			c->keepalive = 0;
+		}
+	} else if (cls) {
+		c->framing = cl > 0 ? F_LENGTH : F_NONE;
+		c->left = cl;
+	} else {
+		c->framing = F_CLOSE;
+		c->keepalive = 0;
+	}
+	c->in_cb++;
+	r = c->cbs->head(c->arg, status, &h);
+	c->in_cb--;
+	if (c->gen != gen || c->dead) {
+		r = 2;			/* cancelled from the callback */
+		goto out;
+	}
+	if (r == -1)
+		r = 3;			/* refused by the caller */
+out:
+	evhttp_clear_headers(&h);
+	return r;
+}
+
+/* Hand body bytes to the caller; -1 when it refused or cancelled. */
+static int
+hc_give(struct hc_conn *c, const char *p, size_t n)
+{
+	unsigned gen = c->gen;
+	int r;
+
+	if (n == 0)
+		return 0;
+	c->in_cb++;
+	r = c->cbs->body(c->arg, p, n);
+	c->in_cb--;
+	if (c->gen != gen || c->dead)
+		return -2;
+	return r;
+}
+
+/*
+ * Parse what is buffered.  Returns 1 when more bytes are needed, 0 when
+ * the exchange ended (reported) or was cancelled.
+ */
+static int
+hc_parse(struct hc_conn *c)
+{
+	const char *why;
+	char *p, *nl, *e;
+	size_t n;
+	uint64_t v;
+	int r, digits;
+
+	for (;;) {
+		switch (c->st) {
+		case S_HEAD:
+			/* Find the empty line that ends the head. */
+			p = c->buf + c->pos;
+			e = NULL;
+			for (nl = memchr(p, '\n', c->len - c->pos); nl != NULL;
+			    nl = memchr(nl + 1, '\n', (size_t)(c->buf + c->len -
+			    nl - 1))) {
+				if (nl + 1 < c->buf + c->len && nl[1] == '\n') {
+					e = nl + 2;
+					break;
+				}
+				if (nl + 2 < c->buf + c->len && nl[1] == '\r' &&
+				    nl[2] == '\n') {
+					e = nl + 3;
+					break;
+				}
+			}
+			if (e == NULL) {
+				if (c->len - c->pos >= HC_HEAD_MAX) {
+					hc_finish(c, HC_EPROTO,
+					    "response head too large");
+					return 0;
+				}
+				return 1;
+			}
+			if ((size_t)(e - p) > HC_HEAD_MAX) {
+				hc_finish(c, HC_EPROTO, "response head too large");
+				return 0;
+			}
+			r = hc_head(c, p, e, &why);
+			if (r == 2)
+				return 0;
+			if (r == -1 || r == 3) {
+				hc_finish(c, r == 3 ? HC_EABORT : HC_EPROTO,
+				    r == 3 ? "refused by the caller" : why);
+				return 0;
+			}
+			c->pos = (size_t)(e - c->buf);
+			if (r == 1)
+				continue;	/* 1xx: parse the next head */
+			if (c->framing == F_NONE) {
+				hc_finish(c, HC_OK, NULL);
+				return 0;
+			}
+			c->st = c->framing == F_CHUNKED ? S_CSIZE : S_BODY;
+			break;
+		case S_BODY:
+			n = c->len - c->pos;
+			if (c->framing == F_LENGTH && n > c->left)
+				n = (size_t)c->left;
+			if ((r = hc_give(c, c->buf + c->pos, n)) != 0) {
+				if (r == -1)
+					hc_finish(c, HC_EABORT, "refused by "
+					    "the caller");
+				return 0;
+			}
+			c->pos += n;
+			if (c->framing == F_LENGTH) {
+				c->left -= n;
+				if (c->left == 0) {
+					hc_finish(c, HC_OK, NULL);
+					return 0;
+				}
+			}
+			return 1;
+		case S_CSIZE:
+			p = c->buf + c->pos;
+			nl = memchr(p, '\n', c->len - c->pos);
+			if (nl == NULL) {
+				if (c->len - c->pos > CHUNK_LINE_MAX) {
+					hc_finish(c, HC_EPROTO,
+					    "chunk size line too long");
+					return 0;
+				}
+				return 1;
+			}
+			v = 0;
+			for (digits = 0; p < nl; p++, digits++) {
+				int x;
+
+				if (*p >= '0' && *p <= '9')
+					x = *p - '0';
+				else if (*p >= 'a' && *p <= 'f')
+					x = *p - 'a' + 10;
+				else if (*p >= 'A' && *p <= 'F')
+					x = *p - 'A' + 10;
+				else
+					break;
+				if (digits >= 15) {
+					digits = 0;
+					break;
+				}
+				v = v * 16 + (uint64_t)x;
+			}
+			/* After the digits: extensions, or the line's end. */
+			if (digits == 0 || (p < nl && *p != ';' && *p != ' ' &&
+			    *p != '\t' && !(*p == '\r' && p + 1 == nl))) {
+				hc_finish(c, HC_EPROTO, "bad chunk size");
+				return 0;
+			}
+			c->pos = (size_t)(nl + 1 - c->buf);
+			c->left = v;
+			c->st = v == 0 ? S_TRAILER : S_CDATA;
+			c->trailer = 0;
+			break;
+		case S_CDATA:
+			n = c->len - c->pos;
+			if (n > c->left)
+				n = (size_t)c->left;
+			if ((r = hc_give(c, c->buf + c->pos, n)) != 0) {
+				if (r == -1)
+					hc_finish(c, HC_EABORT, "refused by "
+					    "the caller");
+				return 0;
+			}
+			c->pos += n;
+			c->left -= n;
+			if (c->left > 0)
+				return 1;
+			c->st = S_CCRLF;
+			break;
+		case S_CCRLF:
+			p = c->buf + c->pos;
+			n = c->len - c->pos;
+			if (n >= 1 && p[0] == '\n') {
+				c->pos += 1;
+			} else if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
+				c->pos += 2;
+			} else if (n < 2 && (n == 0 || p[0] == '\r')) {
+				return 1;
+			} else {
+				hc_finish(c, HC_EPROTO, "no CRLF after a chunk");
+				return 0;
+			}
+			c->st = S_CSIZE;
+			break;
+		case S_TRAILER:
+			p = c->buf + c->pos;
+			nl = memchr(p, '\n', c->len - c->pos);
+			if (nl == NULL) {
+				if (c->trailer + (c->len - c->pos) > TRAILER_MAX) {
+					hc_finish(c, HC_EPROTO,
+					    "trailer too large");
+					return 0;
+				}
+				return 1;
+			}
+			c->trailer += (size_t)(nl + 1 - p);
+			c->pos = (size_t)(nl + 1 - c->buf);
+			if (c->trailer > TRAILER_MAX) {
+				hc_finish(c, HC_EPROTO, "trailer too large");
+				return 0;
+			}
+			if (nl == p || (nl == p + 1 && p[0] == '\r')) {
+				hc_finish(c, HC_OK, NULL);
+				return 0;
+			}
+			break;
+		default:
+			return 0;
+		}
+	}
+}
+
+/* Room to read into, keeping the unparsed tail at the buffer's start. */
+static size_t
+hc_room(struct hc_conn *c)
+{
+	if (c->pos == c->len) {
+		c->pos = c->len = 0;
+	} else if (c->pos > 0 && c->len - c->pos < HC_READ / 2) {
+		memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+		c->len -= c->pos;
+		c->pos = 0;
+	}
+	return HC_READ - c->len;
+}
+
+/* Readable: read big, parse, repeat while the socket has more. */
+static void
+hc_readable(struct hc_conn *c)
+{
+	ssize_t n;
+	size_t room;
+	int rounds;
+
+	for (rounds = 0; rounds < 8; rounds++) {
+		room = hc_room(c);
+		if (room == 0) {
+			/* Only a head can fill the buffer unparsed. */
+			hc_finish(c, HC_EPROTO, "response head too large");
+			return;
+		}
+		n = read(c->fd, c->buf + c->len, room);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == 0 && c->st == S_BODY && c->framing == F_CLOSE) {
+			hc_finish(c, HC_OK, NULL);	/* close-delimited */
+			return;
+		}
+		if (n <= 0) {
+			if (!c->got_any)
+				hc_fail_net(c, n == 0 ? "origin closed the "
+				    "connection" : "connection reset");
+			else
+				hc_finish(c, HC_ENET, n == 0 ? "origin closed "
+				    "the connection early" :
+				    "connection reset");
+			return;
+		}
+		c->got_any = 1;
+		c->len += (size_t)n;
+		if (hc_parse(c) == 0)
+			return;
+		if ((size_t)n < room)
+			return;		/* drained: wait for the next event */
+	}
+}
+
+static void
+hc_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hc_conn *c = arg;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	(void)fd;
+	c->in_cb++;
+	switch (c->st) {
+	case S_IDLE:
+		/* The origin closed a kept-alive connection, or babbled. */
+		hc_close(c);
+		break;
+	case S_CONNECTING:
+		if (what & EV_TIMEOUT) {
+			hc_finish(c, HC_ETIMEOUT, "connecting timed out");
+			break;
+		}
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+		    err != 0) {
+			/* This address refused: the next one, if any. */
+			hc_close(c);
+			if (c->ai_cur != NULL)
+				c->ai_cur = c->ai_cur->ai_next;
+			if (c->ai_cur != NULL && hc_connect(c) == 0)
+				break;
+			c->ai_cur = c->ai;
+			hc_finish(c, HC_ENET, "cannot connect to the origin");
+			break;
+		}
+		c->req_off = 0;
+		hc_write(c);
+		break;
+	case S_WRITING:
+		if (what & EV_TIMEOUT)
+			hc_finish(c, HC_ETIMEOUT, "sending timed out");
+		else
+			hc_write(c);
+		break;
+	case S_DOWN:
+		break;
+	default:
+		if (what & EV_TIMEOUT)
+			hc_finish(c, HC_ETIMEOUT, "origin timed out");
+		else
+			hc_readable(c);
+		break;
+	}
+	c->in_cb--;
+	if (c->dead && c->in_cb == 0)
+		hc_free(c);
+}
+
+struct hc_conn *
+hc_new(struct event_base *base, const char *host, unsigned short port,
+    int timeout_s)
+{
+	struct hc_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->host = strdup(host)) == NULL ||
+	    (c->buf = malloc(HC_READ + 1)) == NULL) {
+		free(c->host);
+		free(c);
+		return NULL;
+	}
+	if ((c->defer = evtimer_new(base, hc_defer_cb, c)) == NULL) {
+		free(c->buf);
+		free(c->host);
+		free(c);
+		return NULL;
+	}
+	c->base = base;
+	c->port = port;
+	c->timeout_s = timeout_s > 0 ? timeout_s : 60;
+	c->fd = -1;
+	c->st = S_DOWN;
+	return c;
+}
+
+int
+hc_request(struct hc_conn *c, const char *req, size_t len,
+    const struct hc_cbs *cbs, void *arg)
+{
+	char *copy;
+
+	if (c->cbs != NULL || c->pend_cbs != NULL || c->dead)
+		return -1;
+	if ((copy = malloc(len)) == NULL)
+		return -1;
+	memcpy(copy, req, len);
+	free(c->req);
+	c->req = copy;
+	c->req_len = len;
+	c->req_off = 0;
+	c->cbs = cbs;
+	c->arg = arg;
+	c->got_any = 0;
+	c->resent = 0;
+	c->framing = F_NONE;
+	c->left = 0;
+	c->gen++;
+	c->sync = 1;
+	if (c->st == S_IDLE) {
+		hc_write(c);
+	} else {
+		hc_close(c);
+		if (hc_connect(c) == -1)
+			hc_finish(c, HC_ENET, "cannot connect to the origin");
+	}
+	c->sync = 0;
+	return 0;
+}
+
+void
+hc_cancel(struct hc_conn *c)
+{
+	if (c == NULL)
+		return;
+	c->pend_cbs = NULL;
+	evtimer_del(c->defer);
+	if (c->cbs == NULL)
+		return;
+	c->cbs = NULL;
+	c->arg = NULL;
+	c->gen++;
+	hc_close(c);
+}
+
+void
+hc_free(struct hc_conn *c)
+{
+	if (c == NULL)
+		return;
+	c->pend_cbs = NULL;
+	evtimer_del(c->defer);
+	if (c->in_cb > 0) {
+		/* From a callback: finish once the handler unwinds. */
+		c->cbs = NULL;
+		c->arg = NULL;
+		c->gen++;
+		c->dead = 1;
+		return;
+	}
+	hc_close(c);
+	event_free(c->defer);
+	if (c->ai != NULL)
+		freeaddrinfo(c->ai);
+	free(c->req);
+	free(c->buf);
+	free(c->host);
+	free(c);
+}
+
+int
+hc_test_feed(struct hc_conn *c, const char *data, size_t len,
+    const struct hc_cbs *cbs, void *arg)
+{
+	size_t room, n;
+
+	if (c->cbs == NULL) {
+		if (c->fd != -1 || cbs == NULL)
+			return -1;
+		c->cbs = cbs;
+		c->arg = arg;
+		c->st = S_HEAD;
+		c->pos = c->len = 0;
+		c->got_any = 1;
+		c->gen++;
+	}
+	if (len == 0) {
+		/* The origin closed the connection. */
+		if (c->st == S_BODY && c->framing == F_CLOSE)
+			hc_finish(c, HC_OK, NULL);
+		else
+			hc_finish(c, HC_ENET, "origin closed the connection "
+			    "early");
+		return 0;
+	}
+	while (len > 0) {
+		if ((room = hc_room(c)) == 0) {
+			hc_finish(c, HC_EPROTO, "response head too large");
+			return 0;
+		}
+		n = len < room ? len : room;
+		memcpy(c->buf + c->len, data, n);
+		c->len += n;
+		data += n;
+		len -= n;
+		if (hc_parse(c) == 0)
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,76 @@
+/*
+ * A lean HTTP/1.1 client connection for haulproxy's chunk fetches: one
+ * kept-alive connection to the origin, one request at a time, on raw
+ * non-blocking sockets with libevent events.
+ *
+ * Why not evhttp: libevent 2.1's evbuffer reads at most 4096 bytes per
+ * read(2) (EVBUFFER_MAX_READ) and asks FIONREAD before each, so a GiB
+ * costs about 530,000 syscalls through the evhttp client.  Here a body
+ * is read with reads of HC_READ bytes straight into one buffer and
+ * handed to the caller as it comes (bench/README.md, scenario d).  The
+ * HEAD at the start of a download stays on evhttp.
+ *
+ * Responses are framed as RFC 9112 section 6.3 says: no body for 1xx
+ * (skipped), 204 and 304; Transfer-Encoding chunked decoded; otherwise
+ * Content-Length, or the body runs to the connection's close.  A
+ * response that cannot be framed safely is an error and the connection
+ * is closed.
+ *
+ * Callbacks run from the client's event handler.  When done() runs the
+ * connection is already idle (or closed), so done() may start the next
+ * request; hc_cancel() and hc_free() may be called from any callback.
+ */
+#ifndef HAUL_HCLIENT_H
+#define HAUL_HCLIENT_H
+
+#include <stddef.h>
+
+struct event_base;
+struct evkeyvalq;
+struct hc_conn;
+
+#define HC_READ (128 * 1024)	/* one read(2) at most */
+#define HC_HEAD_MAX (32 * 1024)	/* a response head larger is refused */
+
+enum hc_err {
+	HC_OK = 0,
+	HC_ENET,	/* cannot connect, reset, closed early */
+	HC_ETIMEOUT,	/* no progress for the timeout */
+	HC_EPROTO,	/* a response that cannot be parsed or framed */
+	HC_EABORT,	/* a callback returned -1 */
+};
+
+struct hc_cbs {
+	/* The head: status and headers.  -1 drops the connection. */
+	int (*head)(void *arg, int status, struct evkeyvalq *headers);
+	/* Body bytes, decoded of chunked framing.  -1 drops it. */
+	int (*body)(void *arg, const char *p, size_t n);
+	/* The end of the exchange: HC_OK when the body was complete. */
+	void (*done)(void *arg, enum hc_err err, const char *why);
+};
+
+/* A connection object; it connects on the first request.  NULL: ENOMEM. */
+struct hc_conn *hc_new(struct event_base *, const char *host,
+    unsigned short port, int timeout_s);
+/*
+ * Send one request (the complete head, CRLF CRLF included).  0, or -1
+ * when a request is already in flight or memory runs out; errors after
+ * that are reported through done().
+ */
+int hc_request(struct hc_conn *, const char *req, size_t len,
+    const struct hc_cbs *, void *arg);
+/* Abandon the request in flight, if any, and close; no callback runs. */
+void hc_cancel(struct hc_conn *);
+void hc_free(struct hc_conn *);
+/* Pure, for tests: "HTTP/1.x NNN ..." -> status, minor; -1 if bad. */
+int hc_parse_status(const char *line, size_t len, int *status, int *minor);
+/*
+ * For tests and fuzzing, on a connection that never connected: parse
+ * response bytes as if read from the socket (len 0: the origin closed).
+ * The first call starts the exchange with cbs.  1 when more bytes are
+ * needed, 0 once done() has run, -1 when misused.
+ */
+int hc_test_feed(struct hc_conn *, const char *, size_t,
+    const struct hc_cbs *, void *arg);
+
+#endif
