@@ -56,7 +56,7 @@
 #include "util.h"
 
 #define SYNC_BYTES (64ull << 20)	/* fdatasync after this much */
-#define SYNC_MS 1000			/* or after this long */
+#define SYNC_MS 250			/* or after this long */
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_MAX_MS 10000
 #define MAX_RESTARTS 3

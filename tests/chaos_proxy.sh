@@ -11,9 +11,9 @@
 #  * the bytes fetched in total (hauld's file_bytes_total, counting every
 #    byte sent to a proxy that was then killed) stay below 1.5 x the size.
 # Why not faster kills: haulproxy makes chunks durable (fdatasync, then
-# the journal) a second after writing them, so a proxy killed sooner than
-# that after its start keeps nothing (kills every 0.3-1 s: 2 syncs in 28
-# kills, measured; CHAOS_KILL_MIN/MAX, in tenths, try other spacings).
+# the journal) 250 ms after writing them, and each restart re-reads the
+# part file to check its chunks' CRCs, so very fast kills mostly measure
+# restarts (CHAOS_KILL_MIN/MAX, in tenths, try other spacings).
 # A kill that lands after the rename but before the answer is fine: the
 # final name then holds the whole file, and the next run says so.
 . "$top_srcdir/tests/lib.sh"
