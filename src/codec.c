@@ -30,8 +30,9 @@
 #ifdef HAVE_ISAL
 /*
  * ISA-L state: the stream (about 85 KiB either way), and for deflate the
- * level buffer (ISAL_DEF_LVLx_DEFAULT: 276 to 340 KiB), allocated per
- * stream, so memory is fixed whatever the input length.
+ * level buffer (ISAL_DEF_LVLx_DEFAULT: 276 to 340 KiB), allocated with the
+ * codec and kept by codec_reset, so memory is fixed whatever the input
+ * length and however many streams a codec makes.
  */
 struct isal_codec {
 	union {
@@ -85,12 +86,15 @@ struct codec_backend {
 	int (*inflate_init)(struct codec *);
 	enum codec_status (*run)(struct codec *, const unsigned char *, size_t,
 	    size_t *, unsigned char *, size_t, size_t *, int);
+	/* A new stream with the same settings and memory; 0 or -1. */
+	int (*reset)(struct codec *);
 	void (*end)(struct codec *);
 };
 
 struct codec {
 	const struct codec_backend *be;
 	int inflate;              /* 1: inflate stream, 0: deflate */
+	int level;                /* deflate: 1..9 as asked */
 	enum codec_status status; /* CODEC_OK until END or ERROR */
 	uint64_t total_in;
 	uint64_t total_out;
@@ -114,6 +118,7 @@ static enum codec_status igz_deflate_run(struct codec *, const unsigned char *,
     size_t, size_t *, unsigned char *, size_t, size_t *, int);
 static enum codec_status igz_inflate_run(struct codec *, const unsigned char *,
     size_t, size_t *, unsigned char *, size_t, size_t *, int);
+static int igz_reset(struct codec *);
 static int igz_header(
     struct isal_codec *, const unsigned char *, size_t, size_t *);
 static void igz_header_next(struct isal_codec *);
@@ -134,6 +139,7 @@ static const struct codec_backend isal_backend = {
     igz_deflate_init,
     igz_inflate_init,
     igz_run,
+    igz_reset,
     igz_end,
 };
 #else
@@ -141,6 +147,7 @@ static int zlib_deflate_init(struct codec *, int);
 static int zlib_inflate_init(struct codec *);
 static enum codec_status zlib_run(struct codec *, const unsigned char *, size_t,
     size_t *, unsigned char *, size_t, size_t *, int);
+static int zlib_reset(struct codec *);
 static void zlib_end(struct codec *);
 
 static const struct codec_backend zlib_backend = {
@@ -148,6 +155,7 @@ static const struct codec_backend zlib_backend = {
     zlib_deflate_init,
     zlib_inflate_init,
     zlib_run,
+    zlib_reset,
     zlib_end,
 };
 #endif
@@ -175,6 +183,7 @@ codec_new(int inflate, int level)
 		return NULL;
 	c->be = backend;
 	c->inflate = inflate;
+	c->level = level;
 	c->status = CODEC_OK;
 	r = inflate ? c->be->inflate_init(c) : c->be->deflate_init(c, level);
 	if (r == -1) {
@@ -198,6 +207,19 @@ struct codec *
 codec_inflate_new(void)
 {
 	return codec_new(1, 0);
+}
+
+int
+codec_reset(struct codec *c)
+{
+	if (c->be->reset(c) == -1) {
+		c->status = CODEC_ERROR;
+		return -1;
+	}
+	c->status = CODEC_OK;
+	c->total_in = 0;
+	c->total_out = 0;
+	return 0;
 }
 
 void
@@ -285,36 +307,76 @@ static const struct {
 #endif
 };
 
-static int
-igz_deflate_init(struct codec *c, int level)
+/* The stream's settings, on a fresh or a finished stream. */
+static void
+igz_deflate_setup(struct codec *c)
 {
 	struct isal_zstream *s = &c->u.isal.s.d;
-	uint32_t size = igz_levels[level - 1].buf;
+	int level = c->level;
 
-	if ((c->u.isal.level_buf = calloc(1, size)) == NULL)
-		return -1;
 	/* init sets the defaults, so the settings come after it. */
 	isal_deflate_init(s);
 	s->level = igz_levels[level - 1].level;
 	s->level_buf = c->u.isal.level_buf;
-	s->level_buf_size = size;
-	s->gzip_flag = IGZIP_GZIP; /* ISA-L writes the header and trailer */
+	s->level_buf_size = igz_levels[level - 1].buf;
+	/* ISA-L writes the header and trailer (and, once the header is out,
+	 * sets IGZIP_GZIP_NO_HDR: a reset must set it again). */
+	s->gzip_flag = IGZIP_GZIP;
 	s->flush = NO_FLUSH;
+}
+
+/*
+ * The level buffer is zeroed once, here: ISA-L's lazy-hash matcher
+ * (icf_body_lazyhash1_fillgreedy_greedy) reads parts of it before it
+ * writes them (valgrind, with malloc: conditional jumps on uninitialised
+ * values).  A reset does not zero it again, as isal_deflate_reset does
+ * not: isal_deflate sets up its hash table at the start of each stream,
+ * and test_reset holds a reset codec's output to a new one's, byte for
+ * byte, at levels 1, 3, 7 and 9 (each of ISA-L's).
+ */
+static int
+igz_deflate_init(struct codec *c, int level)
+{
+	if ((c->u.isal.level_buf = calloc(1, igz_levels[level - 1].buf)) ==
+	    NULL)
+		return -1;
+	igz_deflate_setup(c);
 	return 0;
+}
+
+static void
+igz_inflate_setup(struct codec *c)
+{
+	struct isal_codec *g = &c->u.isal;
+
+	isal_inflate_init(&g->s.i);
+	/*
+	 * The header is parsed here; ISA-L decodes the deflate data and checks
+	 * the trailer's CRC-32 and ISIZE (_VER).
+	 */
+	g->s.i.crc_flag = ISAL_GZIP_NO_HDR_VER;
+	g->hstage = IGZ_H_ID1;
+	g->flg = 0;
+	g->hcount = 0;
+	g->xlen = 0;
+	g->hcrc = 0;
 }
 
 static int
 igz_inflate_init(struct codec *c)
 {
-	struct inflate_state *s = &c->u.isal.s.i;
+	igz_inflate_setup(c);
+	return 0;
+}
 
-	isal_inflate_init(s);
-	/*
-	 * The header is parsed here; ISA-L decodes the deflate data and checks
-	 * the trailer's CRC-32 and ISIZE (_VER).
-	 */
-	s->crc_flag = ISAL_GZIP_NO_HDR_VER;
-	c->u.isal.hstage = IGZ_H_ID1;
+/* The same settings and buffers, state as new: no allocation. */
+static int
+igz_reset(struct codec *c)
+{
+	if (c->inflate)
+		igz_inflate_setup(c);
+	else
+		igz_deflate_setup(c);
 	return 0;
 }
 
@@ -625,6 +687,19 @@ zlib_run(struct codec *c, const unsigned char *in, size_t in_len,
 	if (c->inflate && last && z->avail_in == 0 && z->avail_out > 0)
 		return CODEC_ERROR;
 	return CODEC_OK;
+}
+
+/* deflateReset and inflateReset keep the window and the settings. */
+static int
+zlib_reset(struct codec *c)
+{
+	int r = c->inflate ? inflateReset(&c->u.z) : deflateReset(&c->u.z);
+
+	if (r != Z_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 static void

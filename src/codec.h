@@ -27,6 +27,16 @@ const char *codec_name(void);
 struct codec *codec_deflate_new(int level);
 /* A gzip inflate stream (one member; a zlib or raw stream is an error). */
 struct codec *codec_inflate_new(void);
+/*
+ * Start a new stream of the same kind and level, reusing the memory: a
+ * deflate stream that is reset writes a complete new gzip member, an
+ * inflate stream expects one.  Cheap (no allocation, no zeroing of the
+ * large buffers), so a caller that makes many streams keeps a few codecs
+ * and resets them.  Works whatever state the stream is in (finished,
+ * failed or half way).  0, or -1 with errno (the codec then stays in
+ * CODEC_ERROR).
+ */
+int codec_reset(struct codec *);
 void codec_free(struct codec *);
 
 /*

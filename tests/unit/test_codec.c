@@ -5,7 +5,8 @@
  * own inflate at every level, gzip streams made by zlib (every block
  * type, header fields, flushes) decoded by the codec, corrupt and
  * truncated streams refused, trailing data left to the caller, a caller
- * that stops once its input is used, and the byte totals.
+ * that stops once its input is used, the byte totals, and codec_reset
+ * (whole new streams from a used codec, whatever state it was left in).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -43,6 +44,9 @@ static int inflate_reads(
 static void test_used_up(void);
 static void test_edges(void);
 static void test_fuzz_found(void);
+static int run_into(struct codec *, const unsigned char *, size_t, size_t,
+    size_t, struct buf *);
+static void test_reset(void);
 
 static const size_t sizes[] = {0, 1, 100, 65536, 1024 * 1024 + 1};
 
@@ -805,6 +809,144 @@ test_fuzz_found(void)
 	}
 }
 
+/*
+ * Run src through c (deflate or inflate) in pieces of chunk bytes with
+ * outsz of space a call, finish with the last piece; the final status,
+ * dst the output (cap 4 MiB).
+ */
+static int
+run_into(struct codec *c, const unsigned char *src, size_t len, size_t chunk,
+    size_t outsz, struct buf *dst)
+{
+	size_t off = 0, n, o, used, made, cap = 4 * 1024 * 1024;
+	int st;
+
+	dst->len = 0;
+	if ((dst->p = malloc(cap)) == NULL)
+		return CODEC_ERROR;
+	for (;;) {
+		n = len - off < chunk ? len - off : chunk;
+		o = cap - dst->len < outsz ? cap - dst->len : outsz;
+		if (o == 0)
+			return STALLED;
+		st = codec_run(c, src + off, n, &used, dst->p + dst->len, o,
+		    &made, off + n == len);
+		off += used;
+		dst->len += made;
+		if (st != CODEC_OK)
+			break;
+		if (used == 0 && made == 0)
+			return STALLED;
+	}
+	if (codec_total_in(c) != off || codec_total_out(c) != dst->len)
+		FAILF("totals after reset: in %" PRIu64 " out %" PRIu64
+		      ", want %zu %zu",
+		    codec_total_in(c), codec_total_out(c), off, dst->len);
+	return st;
+}
+
+/*
+ * A reset codec makes a whole new stream: the same bytes as a new codec
+ * (gzip header included: ISA-L marks it written in the stream's flags),
+ * whether the last stream ended, stopped half way or failed, and totals
+ * from zero.  hauld's gzip.c reuses its deflate codecs this way.
+ */
+static void
+test_reset(void)
+{
+	static const int levels[] = {1, 3, 7, 9};
+	size_t len = 300000, i, k, used, made;
+	unsigned char *text = malloc(len), *rnd = malloc(len), out[4096];
+	struct buf fresh, again, plain, gz;
+	struct codec *c;
+	int st;
+
+	if (text == NULL || rnd == NULL) {
+		FAILF("malloc");
+		return;
+	}
+	fill_text(text, len);
+	fill_random(rnd, len);
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (compress_buf(text, len, levels[i], 65536, 65536, &fresh)) {
+			FAILF("level %d: compress_buf", levels[i]);
+			continue;
+		}
+		if ((c = codec_deflate_new(levels[i])) == NULL) {
+			FAILF("codec_deflate_new");
+			free(fresh.p);
+			continue;
+		}
+		for (k = 0; k < 3; k++) {
+			/* k: after an ended, a half-done, an unused stream */
+			if (k > 0)
+				CHECK_INT(codec_reset(c), 0);
+			if (k == 1) {
+				st = codec_run(c, rnd, 100000, &used, out,
+				    sizeof(out), &made, 0);
+				CHECK_INT(st, CODEC_OK);
+				CHECK_INT(codec_reset(c), 0);
+			}
+			CHECK_INT(codec_total_in(c), 0);
+			st = run_into(c, text, len, 65536, 65536, &again);
+			CHECK_INT(st, CODEC_END);
+			if (again.len != fresh.len ||
+			    memcmp(again.p, fresh.p, fresh.len) != 0)
+				FAILF("level %d, case %zu: %zu bytes, a new "
+				      "codec made %zu, or they differ",
+				    levels[i], k, again.len, fresh.len);
+			free(again.p);
+		}
+		/* Random data through the same codec, checked by zlib. */
+		CHECK_INT(codec_reset(c), 0);
+		st = run_into(c, rnd, len, 4096, 7, &gz);
+		CHECK_INT(st, CODEC_END);
+		CHECK_INT(zlib_gunzip(gz.p, gz.len, len, &plain), 0);
+		CHECK(plain.len == len && memcmp(plain.p, rnd, len) == 0);
+		free(plain.p);
+		free(gz.p);
+		codec_free(c);
+
+		/* Inflate: new, after an ended, a failed, a half-read one. */
+		if ((c = codec_inflate_new()) == NULL) {
+			FAILF("codec_inflate_new");
+			free(fresh.p);
+			continue;
+		}
+		for (k = 0; k < 4; k++) {
+			if (k > 0)
+				CHECK_INT(codec_reset(c), 0);
+			if (k == 2) {
+				/* Bad magic: CODEC_ERROR, sticky until reset. */
+				st = codec_run(c, "\x1f\x8c", 2, &used, out,
+				    sizeof(out), &made, 1);
+				CHECK_INT(st, CODEC_ERROR);
+			} else if (k == 3) {
+				/* Stopped inside the header, then mid-data. */
+				st = codec_run(c, fresh.p, 5, &used, out,
+				    sizeof(out), &made, 0);
+				CHECK_INT(st, CODEC_OK);
+				CHECK_INT(codec_reset(c), 0);
+				st = codec_run(c, fresh.p, fresh.len / 2,
+				    &used, out, sizeof(out), &made, 0);
+				CHECK_INT(st, CODEC_OK);
+			}
+			if (k >= 2)
+				CHECK_INT(codec_reset(c), 0);
+			st = run_into(c, fresh.p, fresh.len, 1000, 65536,
+			    &plain);
+			CHECK_INT(st, CODEC_END);
+			CHECK(plain.len == len &&
+			    memcmp(plain.p, text, len) == 0);
+			free(plain.p);
+		}
+		codec_free(c);
+		free(fresh.p);
+	}
+	free(text);
+	free(rnd);
+}
+
 static const struct unit_test tests[] = {
     {"name", test_name},
     {"roundtrip", test_roundtrip},
@@ -815,6 +957,7 @@ static const struct unit_test tests[] = {
     {"used_up", test_used_up},
     {"edges", test_edges},
     {"fuzz_found", test_fuzz_found},
+    {"reset", test_reset},
 };
 
 UNIT_MAIN(tests)
