@@ -1,8 +1,10 @@
 /*
  * A byte range of a file as a gzip stream, produced piecewise with bounded
- * memory (two 64 KiB buffers plus the codec's state) whatever the range
+ * memory (two 128 KiB buffers plus the codec's state) whatever the range
  * length.  Framed as HTTP/1.1 chunks when asked, so a caller writes the
- * pieces as they come.
+ * pieces as they come.  A closed stream's memory is kept for the next
+ * one (at most two per process, see gzip.c), so opening one usually
+ * allocates nothing.
  */
 #ifndef HAUL_GZIP_H
 #define HAUL_GZIP_H
