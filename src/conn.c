@@ -3,7 +3,9 @@
  * machine driven by conn_run():
  *
  *   READING --head parsed--> serve_request() --> WRITING --done-->
- *       keep-alive: READING (pipelined bytes are parsed at once)
+ *       keep-alive: READING (pipelined bytes are parsed at once);
+ *                   with nothing buffered it goes idle, holding only its
+ *                   core until the next bytes arrive
  *       otherwise:  LINGER (shutdown write side, drain, close)
  *
  * Timeouts (--timeout): the whole request head must arrive within it from
@@ -16,11 +18,17 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,79 +50,198 @@
 #define LINGER_MS 2000
 #define SENDFILE_MAX (1 << 30)
 
+/*
+ * All a connection holds while idle: the event is in the same allocation
+ * (event_get_struct_event_size() bytes after the struct), so an idle
+ * keep-alive connection costs one small block here plus libevent's
+ * per-descriptor entry.
+ */
+struct conn_core {
+	TAILQ_ENTRY(conn_core) idle;	/* on conn_idle while c is NULL */
+	struct worker *w;
+	struct conn *c;		/* the request in progress; NULL when idle */
+	int fd;
+	short armed;		/* what the event waits for */
+	unsigned char af;	/* 4, 6, or 0: addr unknown */
+	unsigned char addr[16];
+	uint64_t ev[];		/* struct event */
+};
+
+#define CORE_EV(k) ((struct event *)(void *)(k)->ev)
+
+/* Idle connections, the longest idle first (one worker per process). */
+static TAILQ_HEAD(, conn_core) conn_idle = TAILQ_HEAD_INITIALIZER(conn_idle);
+
 static void conn_cb(evutil_socket_t, short, void *);
+static void conn_wake(struct conn_core *);
+static void conn_sleep(struct conn *);
+static void conn_close(struct conn_core *);
 static void conn_run(struct conn *);
 static int conn_fill(struct conn *);
 static void conn_dispatch(struct conn *);
 static int conn_write(struct conn *);
 static void conn_finish(struct conn *);
 static void conn_reset_response(struct conn *);
-static void conn_arm(struct conn *, short, uint64_t);
+static void conn_arm(struct conn_core *, short, uint64_t);
 static void conn_access_log(struct conn *);
+static const char *conn_peer(struct conn *);
 static const char *conn_date(void);
 
 void
 conn_accept(struct worker *w, int fd, const char *peer)
 {
-	struct conn *c;
+	struct conn_core *k;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warn("%s: calloc", __func__);
+	k = malloc(sizeof(*k) + event_get_struct_event_size());
+	if (k == NULL) {
+		log_warn("%s: malloc", __func__);
 		stats_add(w->slot, STATS_errors, 1);
 		close(fd);
 		return;
 	}
-	c->w = w;
-	c->fd = fd;
-	c->file_fd = -1;
-	c->state = CONN_READING;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	buf_init(&c->out);
-	c->ev = event_new(w->base, fd, 0, conn_cb, c);
-	if (c->ev == NULL) {
-		log_warnx("%s: event_new failed", __func__);
+	k->w = w;
+	k->c = NULL;
+	k->fd = fd;
+	k->armed = 0;
+	if (inet_pton(AF_INET, peer, k->addr) == 1)
+		k->af = 4;
+	else if (inet_pton(AF_INET6, peer, k->addr) == 1)
+		k->af = 6;
+	else
+		k->af = 0;
+	if (event_assign(CORE_EV(k), w->base, fd, 0, conn_cb, k) == -1) {
+		log_warnx("%s: event_assign failed", __func__);
 		stats_add(w->slot, STATS_errors, 1);
 		close(fd);
-		free(c);
+		free(k);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
 	w->nconns++;
 	stats_add(w->slot, STATS_conn_accepted, 1);
 	stats_add(w->slot, STATS_conn_open, 1);
 	/* Data usually arrives with the accept: try reading at once. */
+	conn_wake(k);
+}
+
+/* An idle connection has bytes (or news) to read: give it a struct conn. */
+static void
+conn_wake(struct conn_core *k)
+{
+	struct worker *w = k->w;
+	struct conn *c;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		log_warn("%s: malloc", __func__);
+		stats_add(w->slot, STATS_errors, 1);
+		conn_close(k);
+		return;
+	}
+	memset(c, 0, offsetof(struct conn, req));
+	c->w = w;
+	c->core = k;
+	c->fd = k->fd;
+	c->file_fd = -1;
+	c->state = CONN_READING;
+	buf_init(&c->out);
+	c->req.method = c->req.target = NULL;
+	c->req.minor = 0;
+	c->req.nheaders = 0;
+	c->req.head_len = 0;
+	snprintf(c->reqline, sizeof(c->reqline), "-");
+	TAILQ_REMOVE(&conn_idle, k, idle);
+	k->c = c;
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	conn_run(c);
+}
+
+/*
+ * Nothing buffered, nothing to send: wait for the next request with only
+ * the core.  The read event stays as it is when already armed.  c is gone
+ * on return.
+ */
+static void
+conn_sleep(struct conn *c)
+{
+	struct conn_core *k = c->core;
+	struct worker *w = c->w;
+
+	if (w->stopping) {
+		conn_free(c);
+		return;
+	}
+	conn_reset_response(c);
+	buf_free(&c->out);
+	TAILQ_REMOVE(&w->conns, c, entry);
+	free(c);
+	k->c = NULL;
+	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
+	conn_arm(k, EV_READ, (uint64_t)heritage.timeout_s * 1000);
 }
 
 void
 conn_free(struct conn *c)
 {
-	struct worker *w = c->w;
+	conn_close(c->core);
+}
 
-	conn_reset_response(c);
-	event_free(c->ev);
-	close(c->fd);
-	free(c->in);
-	buf_free(&c->out);
-	TAILQ_REMOVE(&w->conns, c, entry);
+/* Close the connection, busy or idle, and free everything it holds. */
+static void
+conn_close(struct conn_core *k)
+{
+	struct worker *w = k->w;
+	struct conn *c = k->c;
+
+	if (c != NULL) {
+		conn_reset_response(c);
+		buf_free(&c->out);
+		TAILQ_REMOVE(&w->conns, c, entry);
+		free(c);
+	} else {
+		TAILQ_REMOVE(&conn_idle, k, idle);
+	}
+	event_del(CORE_EV(k));
+	close(k->fd);
+	free(k);
 	w->nconns--;
 	stats_sub(w->slot, STATS_conn_open, 1);
-	free(c);
 	worker_conn_closed(w);
 }
 
 int
-conn_close_if_idle(struct conn *c)
+conn_evict_idle(struct worker *w)
 {
-	if (c->state == CONN_READING && c->in_len == 0) {
-		conn_free(c);
+	struct conn_core *k;
+	int unsent;
+
+	TAILQ_FOREACH(k, &conn_idle, idle) {
+		/*
+		 * Idle only once the kernel has delivered its last response:
+		 * one still draining is busy.
+		 */
+		if (k->w != w ||
+		    (ioctl(k->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0))
+			continue;
+		conn_close(k);
 		return 1;
 	}
 	return 0;
 }
 
+void
+conn_close_idle(struct worker *w)
+{
+	struct conn_core *k, *next;
+
+	for (k = TAILQ_FIRST(&conn_idle); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, idle);
+		if (k->w == w)
+			conn_close(k);
+	}
+}
+
 static void
-conn_arm(struct conn *c, short what, uint64_t ms)
+conn_arm(struct conn_core *k, short what, uint64_t ms)
 {
 	struct timeval tv;
 
@@ -124,20 +251,30 @@ conn_arm(struct conn *c, short what, uint64_t ms)
 	 * Persistent, so firing does not remove it from epoll; with the same
 	 * interest only the timeout moves: no epoll_ctl per request.
 	 */
-	if (c->armed != what) {
-		event_del(c->ev);
-		event_assign(c->ev, c->w->base, c->fd, what | EV_PERSIST,
-		    conn_cb, c);
-		c->armed = what;
+	if (k->armed != what) {
+		event_del(CORE_EV(k));
+		event_assign(CORE_EV(k), k->w->base, k->fd, what | EV_PERSIST,
+		    conn_cb, k);
+		k->armed = what;
 	}
-	event_add(c->ev, &tv);
+	event_add(CORE_EV(k), &tv);
 }
 
 static void
 conn_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct conn *c = arg;
+	struct conn_core *k = arg;
+	struct conn *c = k->c;
 
+	if (c == NULL) {
+		if (what & EV_TIMEOUT) {
+			stats_add(k->w->slot, STATS_timeouts, 1);
+			conn_close(k);
+		} else {
+			conn_wake(k);
+		}
+		return;
+	}
 	if (what & EV_TIMEOUT) {
 		stats_add(c->w->slot, STATS_timeouts, 1);
 		if (c->state == CONN_READING && c->in_len > 0) {
@@ -156,7 +293,8 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Read what the socket has.  Returns 1 with new bytes, 0 when it would
- * block (the event is armed), -1 when the connection is gone (freed).
+ * block (the event is armed; c is freed when it went idle), -1 when the
+ * connection is gone (freed).
  */
 static int
 conn_fill(struct conn *c)
@@ -164,11 +302,6 @@ conn_fill(struct conn *c)
 	uint64_t now, timeout_ms = (uint64_t)heritage.timeout_s * 1000;
 	ssize_t n;
 
-	if (c->in == NULL && (c->in = malloc(HTTPREQ_MAX_HEAD + 1)) == NULL) {
-		stats_add(c->w->slot, STATS_errors, 1);
-		conn_free(c);
-		return -1;
-	}
 	for (;;) {
 		n = read(c->fd, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
 		if (n > 0)
@@ -177,14 +310,12 @@ conn_fill(struct conn *c)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
 			if (c->in_len == 0) {
-				/* Idle: hold no buffer while waiting. */
-				free(c->in);
-				c->in = NULL;
-				conn_arm(c, EV_READ, timeout_ms);
+				/* Idle: hold nothing but the core. */
+				conn_sleep(c);
 			} else {
 				now = now_ms();
-				conn_arm(c, EV_READ, c->deadline_ms > now ?
-				    c->deadline_ms - now : 0);
+				conn_arm(c->core, EV_READ, c->deadline_ms >
+				    now ? c->deadline_ms - now : 0);
 			}
 			return 0;
 		}
@@ -221,7 +352,8 @@ conn_run(struct conn *c)
 			stats_add(c->w->slot, STATS_requests, 1);
 			c->t_start = time(NULL);
 			if (r < 0) {
-				log_debug("%s: %s: %s", __func__, c->peer, err);
+				log_debug("%s: %s: %s", __func__, conn_peer(c),
+				    err);
 				c->keepalive = 0;
 				c->req.nheaders = 0;
 				c->req.method = NULL;
@@ -254,10 +386,7 @@ conn_run(struct conn *c)
 				 * request after reading this response, so a read
 				 * now would only say EAGAIN.  Wait for it.
 				 */
-				free(c->in);
-				c->in = NULL;
-				conn_arm(c, EV_READ,
-				    (uint64_t)heritage.timeout_s * 1000);
+				conn_sleep(c);
 				return;
 			}
 			if (c->state == CONN_LINGER) {
@@ -268,7 +397,7 @@ conn_run(struct conn *c)
 				 */
 				shutdown(c->fd, SHUT_WR);
 				c->deadline_ms = now_ms() + LINGER_MS;
-				conn_arm(c, EV_READ, LINGER_MS);
+				conn_arm(c->core, EV_READ, LINGER_MS);
 				return;
 			}
 			continue;
@@ -280,7 +409,8 @@ conn_run(struct conn *c)
 				;
 			if (n == -1 && errno == EAGAIN &&
 			    now_ms() < c->deadline_ms) {
-				conn_arm(c, EV_READ, c->deadline_ms - now_ms());
+				conn_arm(c->core, EV_READ,
+				    c->deadline_ms - now_ms());
 				return;
 			}
 			conn_free(c);
@@ -364,7 +494,7 @@ conn_write(struct conn *c)
 			if (n == 0) {
 				/* The file shrank while we served it. */
 				log_warnx("%s: %s: file truncated while sending",
-				    __func__, c->peer);
+				    __func__, conn_peer(c));
 				return -1;
 			}
 			if (n > 0) {
@@ -375,7 +505,8 @@ conn_write(struct conn *c)
 		case SEG_GZIP:
 			r = gzip_pending(c->gz, &p, &len);
 			if (r == -1) {
-				log_warn("%s: %s: gzip", __func__, c->peer);
+				log_warn("%s: %s: gzip", __func__,
+				    conn_peer(c));
 				return -1;
 			}
 			if (r == 0) {
@@ -394,11 +525,11 @@ conn_write(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				conn_arm(c, EV_WRITE,
+				conn_arm(c->core, EV_WRITE,
 				    (uint64_t)heritage.timeout_s * 1000);
 				return 0;
 			}
-			log_debug("%s: %s: %s", __func__, c->peer,
+			log_debug("%s: %s: %s", __func__, conn_peer(c),
 			    strerror(errno));
 			return -1;
 		}
@@ -440,6 +571,10 @@ conn_finish(struct conn *c)
 	 * HEAD's "no body" and send a Content-Length with nothing after it.
 	 */
 	c->head_only = 0;
+	/* Nor may the log line of such an answer name this request. */
+	c->req.method = NULL;
+	c->req.nheaders = 0;
+	snprintf(c->reqline, sizeof(c->reqline), "-");
 	if (!c->keepalive || c->w->stopping) {
 		c->state = CONN_LINGER;
 		return;
@@ -499,12 +634,24 @@ conn_access_log(struct conn *c)
 	localtime_r(&c->t_start, &tm);
 	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
 	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" "
-	    "\"%s\"\n", c->peer, stamp, c->reqline, c->status,
+	    "\"%s\"\n", conn_peer(c), stamp, c->reqline, c->status,
 	    (unsigned long long)(c->wire_bytes > head ? c->wire_bytes - head :
 		0), ref, ua);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(heritage.access_fd, line, (size_t)n) == -1)
 		stats_add(c->w->slot, STATS_errors, 1);
+}
+
+static const char *
+conn_peer(struct conn *c)
+{
+	struct conn_core *k = c->core;
+
+	if (c->peer[0] == '\0' && (k->af == 0 ||
+	    inet_ntop(k->af == 4 ? AF_INET : AF_INET6, k->addr, c->peer,
+	    sizeof(c->peer)) == NULL))
+		snprintf(c->peer, sizeof(c->peer), "-");
+	return c->peer;
 }
 
 static const char *

@@ -34,20 +34,25 @@ enum conn_state {
 	CONN_LINGER,		/* response sent; draining input before close */
 };
 
-struct conn {
-	TAILQ_ENTRY(conn) entry;
-	struct worker *w;
-	int fd;
-	struct event *ev;
-	short armed;		/* what ev waits for (EV_READ, EV_WRITE) */
-	enum conn_state state;
-	char peer[64];
+/*
+ * A connection is two allocations.  What it keeps for its whole life (the
+ * socket, its event, the peer's address) is a small core, private to
+ * conn.c.  struct conn, with the input buffer, the parsed request and the
+ * response, exists only while a request is read or answered: an idle
+ * keep-alive connection has none (nginx frees its buffers the same way).
+ * conn_accept() and a readable idle connection allocate it; it is freed
+ * when the connection goes idle with nothing buffered.
+ */
+struct conn_core;
 
-	char *in;		/* HTTPREQ_MAX_HEAD + 1 bytes, or NULL when idle */
-	size_t in_len;
+struct conn {
+	TAILQ_ENTRY(conn) entry;	/* on w->conns: connections not idle */
+	struct worker *w;
+	struct conn_core *core;
+	int fd;
+	enum conn_state state;
 	uint64_t deadline_ms;	/* header read deadline (slowloris bound) */
-	struct httpreq req;
-	char reqline[256];	/* for the access log */
+	size_t in_len;
 
 	/* The response. */
 	int status;
@@ -55,19 +60,30 @@ struct conn {
 	int head_only;
 	int chunked_body;
 	struct buf out;		/* status line, headers, small bodies */
-	struct seg segs[CONN_MAX_SEGS];
 	unsigned nsegs, cur;
 	int file_fd;
 	struct gzip_stream *gz;
 	uint64_t head_bytes;	/* length of the response head */
 	uint64_t wire_bytes;
 	time_t t_start;
+	char peer[48];		/* the address as text, made when needed */
+
+	/* Not cleared when allocated: each is written before it is read. */
+	struct httpreq req;
+	char reqline[256];	/* for the access log */
+	struct seg segs[CONN_MAX_SEGS];
+	char in[HTTPREQ_MAX_HEAD + 1];
 };
 
 void conn_accept(struct worker *, int fd, const char *peer);
 void conn_free(struct conn *);
-/* Close an idle connection now (graceful stop); 1 if it was idle. */
-int conn_close_if_idle(struct conn *);
+/*
+ * Close the connection idle the longest whose last response the kernel has
+ * delivered (one still draining is busy); 1 if there was one.
+ */
+int conn_evict_idle(struct worker *);
+/* Close every idle connection now (graceful stop). */
+void conn_close_idle(struct worker *);
 
 /* Response building, used by serve.c. */
 void conn_status(struct conn *, int status);

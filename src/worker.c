@@ -15,12 +15,10 @@
 #include "config.h"
 #endif
 
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
-#include <linux/sockios.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -200,21 +198,15 @@ worker_evict(struct worker *w)
 	uint64_t limit = now_ms() + (uint64_t)heritage.timeout_s * 1000 -
 	    1000;
 	struct conn *c, *slowest = NULL;
-	int unsent;
 
+	if (conn_evict_idle(w)) {
+		stats_add(w->slot, STATS_timeouts, 1);
+		return 1;
+	}
+	/* w->conns holds no idle connection: those live in conn.c. */
 	TAILQ_FOREACH(c, &w->conns, entry) {
-		if (c->state != CONN_READING)
+		if (c->state != CONN_READING || c->in_len == 0)
 			continue;
-		if (c->in_len == 0) {
-			/*
-			 * Idle only once the kernel has delivered its last
-			 * response: one still draining is busy.
-			 */
-			if (ioctl(c->fd, SIOCOUTQ, &unsent) == 0 && unsent > 0)
-				continue;
-			slowest = c;
-			break;
-		}
 		if (c->deadline_ms < limit &&
 		    (slowest == NULL || c->deadline_ms < slowest->deadline_ms))
 			slowest = c;
@@ -253,8 +245,6 @@ worker_conn_closed(struct worker *w)
 static void
 worker_stop(struct worker *w)
 {
-	struct conn *c, *next;
-
 	if (w->stopping)
 		return;
 	w->stopping = 1;
@@ -263,10 +253,7 @@ worker_stop(struct worker *w)
 	worker_accepting(w, 0);
 	evtimer_del(w->accept_retry);
 	event_del(w->death);
-	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		conn_close_if_idle(c);
-	}
+	conn_close_idle(w);
 	if (w->nconns == 0)
 		event_base_loopbreak(w->base);
 }
