@@ -441,7 +441,8 @@ conn_dispatch(struct conn *c)
 		c->keepalive = 0;
 
 	/* "METHOD TARGET HTTP/1.x" for the access log, printable only. */
-	j = (size_t)snprintf(c->reqline, sizeof(c->reqline), "%s ",
+	/* A method is any token: a long one must not push j past the end. */
+	j = (size_t)snprintf(c->reqline, sizeof(c->reqline), "%.32s ",
 	    c->req.method);
 	for (i = 0; c->req.target[i] != '\0' && j + 10 < sizeof(c->reqline);
 	    i++) {
