@@ -83,6 +83,9 @@ static int conn_write(struct conn *);
 static void conn_finish(struct conn *);
 static void conn_reset_response(struct conn *);
 static void conn_arm(struct conn_core *, short, uint64_t);
+
+/* How long an idle connection lives on once its worker is stopping. */
+#define STOP_LINGER_MS 1000
 static void conn_access_log(struct conn *);
 static const char *conn_peer(struct conn *);
 static const char *conn_date(void);
@@ -166,17 +169,15 @@ conn_sleep(struct conn *c)
 	struct conn_core *k = c->core;
 	struct worker *w = c->w;
 
-	if (w->stopping) {
-		conn_free(c);
-		return;
-	}
 	conn_reset_response(c);
 	buf_free(&c->out);
 	TAILQ_REMOVE(&w->conns, c, entry);
 	free(c);
 	k->c = NULL;
 	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
-	conn_arm(k, EV_READ, (uint64_t)heritage.timeout_s * 1000);
+	/* Stopping: the last answer promised keep-alive; see STOP_LINGER_MS. */
+	conn_arm(k, EV_READ, w->stopping ? STOP_LINGER_MS :
+	    (uint64_t)heritage.timeout_s * 1000);
 }
 
 void
@@ -228,16 +229,23 @@ conn_evict_idle(struct worker *w)
 	return 0;
 }
 
+/*
+ * A graceful stop or a SIGHUP: idle keep-alive connections get STOP_LINGER_MS
+ * more, not an immediate close (as do those whose answer, in flight at
+ * the stop, promised keep-alive: conn_sleep).  A client that sends its next request
+ * just as we would close (a busy one, always) then gets an answer, with
+ * "Connection: close" since keep-alive is off while stopping, instead of
+ * an EOF it must guess about; an idle one is closed when the linger ends,
+ * with no more race than any keep-alive timeout.
+ */
 void
-conn_close_idle(struct worker *w)
+conn_linger_idle(struct worker *w)
 {
-	struct conn_core *k, *next;
+	struct conn_core *k;
 
-	for (k = TAILQ_FIRST(&conn_idle); k != NULL; k = next) {
-		next = TAILQ_NEXT(k, idle);
+	TAILQ_FOREACH(k, &conn_idle, idle)
 		if (k->w == w)
-			conn_close(k);
-	}
+			conn_arm(k, EV_READ, STOP_LINGER_MS);
 }
 
 static void
@@ -268,7 +276,8 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c == NULL) {
 		if (what & EV_TIMEOUT) {
-			stats_add(k->w->slot, STATS_timeouts, 1);
+			if (!k->w->stopping)	/* not a stop's linger */
+				stats_add(k->w->slot, STATS_timeouts, 1);
 			conn_close(k);
 		} else {
 			conn_wake(k);
@@ -576,7 +585,12 @@ conn_finish(struct conn *c)
 	c->req.method = NULL;
 	c->req.nheaders = 0;
 	snprintf(c->reqline, sizeof(c->reqline), "-");
-	if (!c->keepalive || c->w->stopping) {
+	/*
+	 * Stopping after an answer that promised keep-alive: the client may
+	 * already be sending its next request, so it goes idle for a short
+	 * linger and that request is answered (with "Connection: close").
+	 */
+	if (!c->keepalive) {
 		c->state = CONN_LINGER;
 		return;
 	}

@@ -82,8 +82,8 @@ void conn_free(struct conn *);
  * delivered (one still draining is busy); 1 if there was one.
  */
 int conn_evict_idle(struct worker *);
-/* Close every idle connection now (graceful stop). */
-void conn_close_idle(struct worker *);
+/* Graceful stop: close every idle connection after a short linger. */
+void conn_linger_idle(struct worker *);
 
 /* Response building, used by serve.c. */
 void conn_status(struct conn *, int status);

@@ -113,7 +113,8 @@ class Stats:
 
 
 def read_response(sock, want):
-    """One response; returns the body, raises on anything wrong."""
+    """One response: (body length, whether the server closes after it);
+    raises on anything wrong."""
     buf = b""
     while b"\r\n\r\n" not in buf:
         d = sock.recv(65536)
@@ -124,10 +125,14 @@ def read_response(sock, want):
     lines = head.decode("latin-1").split("\r\n")
     status = lines[0].split()[1]
     clen = None
+    close = False
     for ln in lines[1:]:
         k, _, v = ln.partition(":")
         if k.strip().lower() == "content-length":
             clen = int(v.strip())
+        if k.strip().lower() == "connection" and \
+                "close" in v.strip().lower().split(","):
+            close = True
     if status != "200" or clen is None:
         raise ValueError("status %s, length %s" % (status, clen))
     body = bytearray(rest)
@@ -139,7 +144,7 @@ def read_response(sock, want):
         body += d
     if len(body) != clen or bytes(body) != want:
         raise ValueError("wrong body (%d bytes)" % len(body))
-    return clen
+    return clen, close
 
 
 def client(cid, a, files, st, t_end):
@@ -156,10 +161,16 @@ def client(cid, a, files, st, t_end):
                     st.ports[cid] = sock.getsockname()[1]
             sock.sendall(("GET %s HTTP/1.1\r\nHost: chaos\r\n\r\n"
                           % path).encode())
-            got = read_response(sock, want)
+            got, close = read_response(sock, want)
             with LOCK:
                 st.ok += 1
                 st.bytes += got
+            if close:
+                # "Connection: close" (a stopping worker says so): the
+                # next request goes on a new connection, as RFC 9112
+                # 9.6 says.
+                sock.close()
+                sock = None
         except (OSError, ValueError, IndexError) as e:
             with LOCK:
                 port = st.ports.get(cid, 0)
