@@ -61,8 +61,9 @@
 #define BACKOFF_MAX_MS 10000
 #define MAX_RESTARTS 3
 #define STAGE_SIZE (128 * 1024)
-#define EXPLORE_FIRST 64		/* --gzip auto: try the slower way */
-#define EXPLORE_MAX 1024		/* every this many chunks, up to this */
+#define TRIAL_CHUNKS 4			/* --gzip auto: x --parallel a phase */
+#define TRIAL_MIN_US 20000		/* plain's partial rate counts after */
+#define TRIAL_EVERY 2048		/* chunks between trials */
 
 enum dl_state { DL_HEAD, DL_RUN, DL_DONE };
 
@@ -101,8 +102,7 @@ struct fetcher {
 	char *stage;			/* STAGE_SIZE bytes, see fetch_write */
 	size_t stage_len;
 	int asked_gzip, gzip_body;
-	uint64_t t0_us;			/* when the request went out */
-	int trial;			/* 1 + way: a trial chunk */
+	int trial;			/* 1 + way: a trial chunk; 3: filler */
 	struct codec *inflate;
 	enum why why;
 	int err_no;
@@ -132,13 +132,8 @@ struct download {
 	int gzip_ok;			/* origin compresses ranges properly */
 	unsigned gzip_plain_answers;	/* asked gzip, got identity */
 	uint32_t nchunks_fetched;
-	/* --gzip auto: per-connection payload rate of each way. */
-	struct way {
-		double bytes, us;	/* decayed sums over its chunks */
-		unsigned n, busy;	/* chunks measured, in flight */
-	} way[2];			/* plain, gzip */
-	int best;			/* the way most chunks are asked */
-	unsigned since_explore, explore_every;
+	/* --gzip auto: the way chunks are asked, and its trials. */
+	int best;
 	/* A trial of each way in aggregate: plain, then gzip. */
 	struct phase {
 		unsigned to_start, outstanding;
@@ -189,8 +184,8 @@ static int fetch_write(struct fetcher *, const char *, size_t);
 static int fetch_flush(struct fetcher *);
 static void fetch_inflate(struct fetcher *, const char *, size_t);
 static int want_gzip(struct download *, struct fetcher *);
-static void trial_check(struct download *);
-static void way_end(struct download *, struct fetcher *, uint64_t);
+static void auto_end(struct download *, struct fetcher *, uint64_t);
+static void trial_watch(struct download *);
 static uint64_t chunk_len(const struct download *, uint32_t);
 static int bit(const uint8_t *, uint32_t);
 static void bit_set(uint8_t *, uint32_t);
@@ -854,10 +849,7 @@ download_prepare(struct download *d)
 	d->done_bytes = d->resumed_from;
 	d->unsynced_bytes = 0;
 	d->last_sync_ms = now_ms();
-	memset(d->way, 0, sizeof(d->way));
 	d->best = 1;
-	d->since_explore = 0;
-	d->explore_every = EXPLORE_FIRST;
 	memset(d->ph, 0, sizeof(d->ph));
 	d->trial = 0;
 	d->nauto = d->trial_at = 0;
@@ -914,193 +906,154 @@ now_us(void)
 }
 
 /*
- * --gzip auto.  Chunks run side by side on --parallel connections that
- * share one bottleneck: the link, or the CPUs of both ends.  For each way
- * we keep the payload a connection delivers per second of a chunk asked
- * that way, measured while the other way's chunks run beside it.  Once
- * the first round has warmed the connections up (TCP's slow start would
- * skew a first chunk), one chunk goes the other way; afterwards one in
- * explore_every (64, doubling up to 1024 while the verdict holds) goes
- * the other way, so a change of conditions is seen at a cost of a few
- * per cent on a slow link.
- *
- * On a slow link a gzip connection delivers about ratio times the payload
- * of a plain one (TCP shares the wire), and the verdict is clear: gzip
- * when a gzip connection delivers TRIAL_HI times the payload, plain when
- * it delivers less than TRIAL_LO times.  In between, on fast links and
- * loopback, per-connection rates mislead: the shared CPU slows the plain
- * connections too, so a gzip connection can look as fast while all-plain
- * is faster in aggregate.  There a trial settles it: --parallel chunks
- * gzip, then as many plain, each phase timed from its first start to its
- * last end, and the faster aggregate wins; once the plain phase has run
- * longer than the whole gzip phase took, gzip has won and the trial
- * stops.  Cheap where it runs, since there plain is not much slower.  A
- * trial runs again after TRIAL_EVERY chunks if the verdict is still
- * unclear.
+ * --gzip auto.  Which way is faster depends on what limits: on a slow
+ * link every wire byte of gzip carries ratio times the payload; on
+ * loopback or a fast link compressing (the origin's deflate, our
+ * inflate) limits and plain chunks are faster.  Per-connection timings
+ * cannot tell (they charge each way for the other's work on the shared
+ * CPU), so a trial measures each way in aggregate: after one warm-up
+ * round of gzip, TRIAL_CHUNKS x --parallel chunks gzip, then as many
+ * plain, each phase timed from its first start to its last end; the
+ * faster wins (until the plain phase ends, more chunks go plain,
+ * uncounted, so gzip work does not slow it).  A slow link makes the
+ * plain phase expensive, so it is
+ * watched as it streams: once it has run TRIAL_MIN_US and delivers less
+ * than half the gzip phase's rate (its partly received chunks counted),
+ * gzip has won and the plain chunks still in flight are abandoned (to
+ * be asked again with gzip).  The trial repeats every TRIAL_EVERY
+ * chunks, so a change of link is noticed.
  */
-#define TRIAL_HI 2.0
-#define TRIAL_LO 0.7
-#define TRIAL_EVERY 512
-
 static int
 want_gzip(struct download *d, struct fetcher *f)
 {
-	struct way *w0 = &d->way[0], *w1 = &d->way[1];
 	struct phase *p = NULL;
 	int g;
 
-	f->t0_us = 0;
 	f->trial = 0;
 	if (conf.gzip == GZIP_NEVER || !d->gzip_ok)
 		return 0;
 	if (conf.gzip == GZIP_ALWAYS)
 		return 1;
 	d->nauto++;
+	if (!d->trial && (d->nauto == conf.parallel + 1 ||
+	    (d->trial_at != 0 && d->nauto - d->trial_at >= TRIAL_EVERY))) {
+		memset(d->ph, 0, sizeof(d->ph));
+		d->ph[0].to_start = d->ph[1].to_start =
+		    TRIAL_CHUNKS * conf.parallel;
+		d->trial = 1;
+		d->trial_at = d->nauto;
+	}
 	if (d->trial) {
 		if (d->ph[1].to_start > 0)
-			p = &d->ph[1];
+			p = &d->ph[1];		/* gzip first */
 		else if (d->ph[0].to_start > 0)
 			p = &d->ph[0];
-		trial_check(d);
-		if (!d->trial)
-			p = NULL;
 	}
-	if (p != NULL) {
-		g = p == &d->ph[1];
-		p->to_start--;
-		p->outstanding++;
-		if (p->t0_us == 0)
-			p->t0_us = now_us();
-		f->trial = g + 1;
-	} else if (d->trial)
-		g = d->best;		/* until both trial phases end */
-	else if (w0->n + w0->busy == 0 && d->way[d->best].n >= conf.parallel)
-		g = !d->best;		/* warmed up: one probe the other way */
-	else if (w0->n == 0 || w1->n == 0)
-		g = d->best;		/* the probe has not ended yet */
-	else if (++d->since_explore >= d->explore_every &&
-	    d->way[!d->best].busy == 0) {
-		d->since_explore = 0;
-		g = !d->best;
-	} else
-		g = d->best;
-	d->way[g].busy++;
-	f->t0_us = now_us();
+	if (p == NULL && d->trial) {
+		/*
+		 * Waiting for the plain phase's last chunks: more plain, not
+		 * counted, so that gzip work does not slow the phase down.
+		 */
+		f->trial = 3;
+		return 0;
+	}
+	if (p == NULL)
+		return d->best;
+	g = p == &d->ph[1];
+	p->to_start--;
+	p->outstanding++;
+	if (p->t0_us == 0)
+		p->t0_us = now_us();
+	f->trial = g + 1;
 	return g;
 }
 
+static double
+phase_rate(const struct phase *p)
+{
+	return p->t1_us > p->t0_us ? (double)p->bytes /
+	    (double)(p->t1_us - p->t0_us) : 0;
+}
+
+/* Give up a chunk in flight without counting a retry: asked again later. */
+static void
+fetch_abandon(struct fetcher *f)
+{
+	struct download *d = f->d;
+
+	if (f->chunk < 0)
+		return;
+	if (f->busy) {
+		f->busy = 0;
+		hc_cancel(f->hc);
+	}
+	bit_clear(d->inflight, (uint32_t)f->chunk);
+	f->chunk = -1;
+	f->trial = 0;
+	f->stage_len = 0;
+	f->why = WHY_NONE;
+}
+
 /*
- * The plain phase has already taken longer than the whole gzip phase
- * did: plain has lost, whatever its last chunks do.  Stop the trial, so
- * that on a slow link it costs as little as it can.
+ * The plain phase is streaming: if it already runs at less than half
+ * the gzip phase's rate, stop the trial and abandon its chunks.
  */
 static void
-trial_check(struct download *d)
+trial_watch(struct download *d)
 {
 	struct phase *g = &d->ph[1], *p = &d->ph[0];
+	uint64_t now = now_us(), got = p->bytes;
+	unsigned i;
 
-	if (!d->trial || !g->done || p->t0_us == 0 || p->done ||
-	    now_us() - p->t0_us <= g->t1_us - g->t0_us)
+	if (!d->trial || !g->done || p->t0_us == 0 ||
+	    now - p->t0_us < TRIAL_MIN_US)
+		return;
+	for (i = 0; i < conf.parallel; i++)
+		if (d->f[i].trial == 1)
+			got += d->f[i].got;
+	if ((double)got / (double)(now - p->t0_us) >= 0.5 * phase_rate(g))
 		return;
 	d->trial = 0;
-	p->to_start = 0;
 	d->best = 1;
-	d->explore_every = EXPLORE_FIRST;
-	log_debug("%s: gzip auto: trial: plain is slower than gzip was: "
-	    "asking gzip", d->name);
+	for (i = 0; i < conf.parallel; i++)
+		if (d->f[i].trial == 1 || d->f[i].trial == 3)
+			fetch_abandon(&d->f[i]);
+	log_debug("%s: gzip auto: trial: gzip %.0f MB/s, plain below half "
+	    "of it (%.0f MB/s so far): asking gzip", d->name, phase_rate(g),
+	    (double)got / (double)(now - p->t0_us));
+	download_kick(d);
 }
 
-/* A trial chunk ended: when both phases have, pick the faster way. */
+/* A chunk of --gzip auto ended with bytes of payload (0: failed). */
 static void
-trial_end(struct download *d, struct fetcher *f, uint64_t bytes)
+auto_end(struct download *d, struct fetcher *f, uint64_t bytes)
 {
-	struct phase *p = &d->ph[f->trial - 1];
-	double r0, r1;
+	struct phase *p;
 
+	if (f->trial == 0 || f->trial == 3) {
+		f->trial = 0;
+		return;
+	}
+	p = &d->ph[f->trial - 1];
 	f->trial = 0;
-	if (p->outstanding > 0)
-		p->outstanding--;
 	if (!d->trial)
 		return;			/* settled early */
+	if (p->outstanding > 0)
+		p->outstanding--;
 	p->bytes += bytes;
 	p->t1_us = now_us();
-	if (p->to_start > 0 || p->outstanding > 0) {
-		trial_check(d);
+	if (p->to_start > 0 || p->outstanding > 0)
 		return;
-	}
 	p->done = 1;
-	if (!d->ph[0].done || !d->ph[1].done) {
-		trial_check(d);
+	if (!d->ph[0].done || !d->ph[1].done)
 		return;
-	}
 	d->trial = 0;
-	r0 = d->ph[0].t1_us > d->ph[0].t0_us ? (double)d->ph[0].bytes /
-	    (double)(d->ph[0].t1_us - d->ph[0].t0_us) : 0;
-	r1 = d->ph[1].t1_us > d->ph[1].t0_us ? (double)d->ph[1].bytes /
-	    (double)(d->ph[1].t1_us - d->ph[1].t0_us) : 0;
-	if (r0 == 0 && r1 == 0)
+	if (phase_rate(&d->ph[0]) == 0 && phase_rate(&d->ph[1]) == 0)
 		return;			/* all failed: no verdict */
-	d->best = r1 > r0;
-	d->explore_every = EXPLORE_FIRST;
+	d->best = phase_rate(&d->ph[1]) > phase_rate(&d->ph[0]);
 	log_debug("%s: gzip auto: trial: all plain %.0f MB/s, all gzip "
-	    "%.0f MB/s: asking %s", d->name, r0, r1, d->best ? "gzip" :
-	    "plain");
-}
-
-/* A chunk asked the way f->asked_gzip ended with bytes of payload. */
-static void
-way_end(struct download *d, struct fetcher *f, uint64_t bytes)
-{
-	struct way *w = &d->way[f->asked_gzip ? 1 : 0];
-	uint64_t t1 = now_us();
-	double pg;
-	int best;
-
-	if (conf.gzip != GZIP_AUTO || f->t0_us == 0)
-		return;
-	if (f->trial)
-		trial_end(d, f, bytes);
-	if (w->busy > 0)
-		w->busy--;
-	if (bytes == 0 || t1 <= f->t0_us) {
-		f->t0_us = 0;
-		return;		/* failed: says nothing of the way */
-	}
-	/* Decay: recent chunks count most (half weight after 4). */
-	w->bytes = w->bytes * 0.84 + (double)bytes;
-	w->us = w->us * 0.84 + (double)(t1 - f->t0_us);
-	w->n++;
-	f->t0_us = 0;
-	if (d->way[0].n == 0 || d->way[1].n == 0 || d->trial)
-		return;
-	pg = (d->way[1].bytes / d->way[1].us) /
-	    (d->way[0].bytes / d->way[0].us);
-	if (pg >= TRIAL_HI)
-		best = 1;
-	else if (pg < TRIAL_LO)
-		best = 0;
-	else if (d->trial_at == 0 || d->nauto - d->trial_at >= TRIAL_EVERY) {
-		/* Unclear: a trial of both ways in aggregate. */
-		memset(d->ph, 0, sizeof(d->ph));
-		d->ph[0].to_start = d->ph[1].to_start =
-		    conf.parallel < 2 ? 2 : conf.parallel;
-		d->trial = 1;
-		d->trial_at = d->nauto;
-		log_debug("%s: gzip auto: a gzip connection moves %.2f times "
-		    "the payload of a plain one: trying each way", d->name,
-		    pg);
-		return;
-	} else
-		best = d->best;		/* the last trial's verdict */
-	if (best != d->best) {
-		d->best = best;
-		d->explore_every = EXPLORE_FIRST;
-	} else if (w == &d->way[!best] &&
-	    d->explore_every < EXPLORE_MAX)
-		d->explore_every *= 2;	/* the slower way lost again */
-	log_debug("%s: gzip auto: a gzip connection moves %.2f times the "
-	    "payload of a plain one: asking %s", d->name, pg,
-	    best ? "gzip" : "plain");
+	    "%.0f MB/s: asking %s", d->name, phase_rate(&d->ph[0]),
+	    phase_rate(&d->ph[1]), d->best ? "gzip" : "plain");
 }
 
 static void
@@ -1409,6 +1362,8 @@ fetch_data_cb(void *arg, const char *p, size_t n)
 		else
 			fetch_write(f, p, n);
 	}
+	if ((f->trial == 1 || f->trial == 3) && f->d->trial)
+		trial_watch(f->d);	/* may cancel this request */
 	return f->why == WHY_NONE ? 0 : -1;
 }
 
@@ -1483,7 +1438,7 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	d->unsynced_bytes += f->len;
 	d->nchunks_fetched++;
 	stats_add(conf.slot, STATS_chunks_fetched, 1);
-	way_end(d, f, f->len);
+	auto_end(d, f, f->len);
 	if (f->asked_gzip && !f->gzip_body) {
 		/* Asked gzip, got identity (say, not compressible). */
 		if (++d->gzip_plain_answers >= 4)
@@ -1513,7 +1468,7 @@ fetch_failed(struct fetcher *f)
 	f->inflate = NULL;
 	if (f->chunk < 0)
 		return;
-	way_end(d, f, 0);
+	auto_end(d, f, 0);
 	log_debug("%s: chunk %u: %s", d->name, c, f->msg);
 	switch (f->why) {
 	case WHY_CHANGED:
