@@ -33,22 +33,33 @@ cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Compress in[0..n) as one gzip stream into out (cap bytes); its length. */
+/*
+ * Compress in[0..n) as one gzip stream into out (cap bytes); its length.
+ * One codec, reset for each stream, fed 128 KiB at a time: as hauld
+ * does since gzip.c keeps closed streams for reuse, so this is the
+ * codec's own best, not burdened with allocation.
+ */
 static size_t
 deflate_one(int level, const unsigned char *in, size_t n, unsigned char *out,
     size_t cap)
 {
-	struct codec *c = codec_deflate_new(level);
+	static struct codec *c;
+	static int c_level;
 	size_t ip = 0, op = 0;
-	if (c == NULL) {
+
+	if (c != NULL && (c_level != level || codec_reset(c) == -1)) {
+		codec_free(c);
+		c = NULL;
+	}
+	if (c == NULL && (c = codec_deflate_new(level)) == NULL) {
 		perror("codec_deflate_new");
 		exit(1);
 	}
+	c_level = level;
 	for (;;) {
 		size_t used = 0, made = 0;
-		/* hauld feeds 64 KiB at a time; so do we */
-		size_t feed = n - ip > 65536 ? 65536 : n - ip;
-		size_t room = cap - op > 65536 ? 65536 : cap - op;
+		size_t feed = n - ip > 131072 ? 131072 : n - ip;
+		size_t room = cap - op > 131072 ? 131072 : cap - op;
 		enum codec_status st = codec_run(c, in + ip, feed, &used,
 		    out + op, room, &made, ip + feed == n);
 		ip += used;
@@ -60,7 +71,6 @@ deflate_one(int level, const unsigned char *in, size_t n, unsigned char *out,
 			exit(1);
 		}
 	}
-	codec_free(c);
 	return op;
 }
 
