@@ -11,8 +11,9 @@
  *   SIGCHLD    reap; respawn a worker that died unasked
  *
  * A worker that dies is respawned after a delay that doubles while deaths
- * keep coming (100 ms up to 10 s) and resets once workers live for a
- * while, so a crash loop never becomes a fork storm.  Signals arrive as
+ * keep coming (100 ms up to 10 s) and resets when none has died for 10 s
+ * or the one that died had lived a second, so a crash loop never becomes
+ * a fork storm while a worker killed now and then is back at once.  Signals arrive as
  * libevent signal events: handlers run in the loop, not in signal context.
  */
 #ifdef HAVE_CONFIG_H
@@ -41,7 +42,8 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
-#define STABLE_MS 10000		/* a worker living this long resets it */
+#define STABLE_MS 10000		/* no death this long resets it */
+#define LIVED_MS 1000		/* so does a death after this long a life */
 
 struct wproc {
 	pid_t pid;		/* 0: slot free */
@@ -239,7 +241,11 @@ master_reap(void)
 			atomic_fetch_add_explicit(
 			    &heritage.stats.hdr->worker_restarts, 1,
 			    memory_order_relaxed);
-			if (lived >= STABLE_MS)
+			/*
+			 * A worker that served for a second was killed, not
+			 * caught in a crash loop: no longer delay for it.
+			 */
+			if (lived >= LIVED_MS)
 				m.backoff_ms = 0;
 		}
 		stats_slot_retire(&heritage.stats, i);
