@@ -414,7 +414,10 @@ out:
 	return r;
 }
 
-/* Hand body bytes to the caller; -1 when it refused or cancelled. */
+/*
+ * Hand body bytes to the caller: 0, or -1 when it refused them (the
+ * exchange is then reported ended) or cancelled from the callback.
+ */
 static int
 hc_give(struct hc_conn *c, const char *p, size_t n)
 {
@@ -427,8 +430,10 @@ hc_give(struct hc_conn *c, const char *p, size_t n)
 	r = c->cbs->body(c->arg, p, n);
 	c->in_cb--;
 	if (c->gen != gen || c->dead)
-		return -2;
-	return r;
+		return -1;
+	if (r == -1)
+		hc_finish(c, HC_EABORT, "refused by the caller");
+	return r == -1 ? -1 : 0;
 }
 
 /*
@@ -496,12 +501,8 @@ hc_parse(struct hc_conn *c)
 			n = c->len - c->pos;
 			if (c->framing == F_LENGTH && n > c->left)
 				n = (size_t)c->left;
-			if ((r = hc_give(c, c->buf + c->pos, n)) != 0) {
-				if (r == -1)
-					hc_finish(c, HC_EABORT, "refused by "
-					    "the caller");
+			if (hc_give(c, c->buf + c->pos, n) != 0)
 				return 0;
-			}
 			c->pos += n;
 			if (c->framing == F_LENGTH) {
 				c->left -= n;
@@ -555,12 +556,8 @@ hc_parse(struct hc_conn *c)
 			n = c->len - c->pos;
 			if (n > c->left)
 				n = (size_t)c->left;
-			if ((r = hc_give(c, c->buf + c->pos, n)) != 0) {
-				if (r == -1)
-					hc_finish(c, HC_EABORT, "refused by "
-					    "the caller");
+			if (hc_give(c, c->buf + c->pos, n) != 0)
 				return 0;
-			}
 			c->pos += n;
 			c->left -= n;
 			if (c->left > 0)
