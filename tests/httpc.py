@@ -2,7 +2,7 @@
 """httpc.py: the few HTTP client tricks the tests need and curl lacks.
 
   raw PORT [--one] [--trickle S]       send stdin as is, print the reply
-  stall PORT PATH SECS [-H ..]         GET, then stop reading for SECS
+  stall PORT PATH SECS [-H ..] [--ready F]  GET, then stop reading for SECS
   conn PORT [opts] PATH...             several requests on one connection
   multipart PORT PATH RANGE FILE       206 multipart/byteranges, checked
   get PORT PATH [-H 'N: v']... -o F    one GET with chosen headers
@@ -206,7 +206,8 @@ def cmd_stall(a):
     """GET PATH with a small receive buffer, read the head, then read
     nothing for SECS seconds; then drain.  Prints the body bytes received
     and how the connection ended ('eof' or 'reset'); with --close it
-    closes the connection after the stall instead of draining."""
+    closes the connection after the stall instead of draining; with
+    --ready FILE it creates FILE once the head is in."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     s.settimeout(TIMEOUT)
@@ -218,6 +219,8 @@ def cmd_stall(a):
         if not r.fill():
             die("closed before the head")
     got = len(r.buf) - r.buf.index(b"\r\n\r\n") - 4
+    if a.ready:
+        open(a.ready, "w").close()
     time.sleep(a.secs)
     if a.close:
         print("%d closed" % got)
@@ -347,6 +350,7 @@ def main():
     c.add_argument("-H", "--header", action="append")
     c.add_argument("--close", action="store_true",
                    help="close after the stall instead of draining")
+    c.add_argument("--ready", help="file created once the head is in")
     c.set_defaults(fn=cmd_stall)
 
     c = sub.add_parser("get")
