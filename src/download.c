@@ -100,6 +100,7 @@ struct fetcher {
 	uint64_t wire;
 	uint32_t crc;			/* CRC-32 of the bytes flushed */
 	char *stage;			/* STAGE_SIZE bytes, see fetch_write */
+	struct buf rq;			/* the request, rebuilt per chunk */
 	size_t stage_len;
 	int asked_gzip, gzip_body;
 	int trial;			/* 1 + way: a trial chunk; 3: filler */
@@ -134,7 +135,7 @@ struct download {
 	uint32_t nchunks_fetched;
 	/* --gzip auto: the way chunks are asked, and its trials. */
 	int best;
-	/* A trial of each way in aggregate: plain, then gzip. */
+	/* A trial of each way in aggregate: ph[0] plain, ph[1] gzip (first). */
 	struct phase {
 		unsigned to_start, outstanding;
 		int done;
@@ -169,6 +170,7 @@ static void download_answer(struct download *, const struct dl_result *);
 static void fetch_start(struct fetcher *, uint32_t);
 static void fetch_failed(struct fetcher *);
 static void fetch_reset(struct fetcher *);
+static void fetch_cancel(struct fetcher *);
 static int fetch_connect(struct fetcher *);
 static void fetch_retry_cb(evutil_socket_t, short, void *);
 static int fetch_head_cb(void *, int, struct evkeyvalq *);
@@ -193,6 +195,8 @@ static void bit_clear(uint8_t *, uint32_t);
 
 static struct dl_conf conf;
 
+static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
+
 /* CRC-32 as zlib computes it (ISA-L's is the same, several times faster). */
 static uint32_t
 chunk_crc(uint32_t crc, const void *p, size_t n)
@@ -212,7 +216,6 @@ chunk_crc(uint32_t crc, const void *p, size_t n)
 	return crc;
 #endif
 }
-static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
 
 static int
 bit(const uint8_t *b, uint32_t i)
@@ -472,6 +475,7 @@ download_free(struct download *d)
 	for (i = 0; i < conf.parallel; i++) {
 		event_free(d->f[i].timer);
 		free(d->f[i].stage);
+		buf_free(&d->f[i].rq);
 	}
 	event_free(d->head.timer);
 	event_free(d->tick);
@@ -501,7 +505,6 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct download *d = arg;
 	struct dl_result r;
-	unsigned i;
 
 	if (d->fail_status != 0) {
 		download_teardown(d);
@@ -541,20 +544,6 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (d->state != DL_RUN)
 		return;
-	/* Fetchers whose chunk went bad mid-body: cancel them now. */
-	for (i = 0; i < conf.parallel; i++) {
-		struct fetcher *f = &d->f[i];
-
-		if (f->busy && f->why != WHY_NONE) {
-			f->busy = 0;
-			hc_cancel(f->hc);
-			fetch_failed(f);
-			if (d->fail_status != 0 || d->restart) {
-				download_kick(d);
-				return;
-			}
-		}
-	}
 	if (d->nwritten + d->ndone == d->j.nchunks) {
 		if (download_sync(d) == 0)
 			download_finish(d);
@@ -692,9 +681,6 @@ fetch_retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * After HEAD: already complete?  resumable?  else a fresh part file.
- */
-/*
  * Resuming: read back every chunk the journal has and check it against
  * the CRC recorded when it was written, so that a part file changed by
  * hand (or by a failing disk) between runs never ends up under the
@@ -738,6 +724,9 @@ part_verify(struct download *d)
 	free(buf);
 }
 
+/*
+ * After HEAD: already complete?  resumable?  else a fresh part file.
+ */
 static void
 download_prepare(struct download *d)
 {
@@ -975,6 +964,16 @@ phase_rate(const struct phase *p)
 	    (double)(p->t1_us - p->t0_us) : 0;
 }
 
+/* Drop the chunk request in flight, if any: no callback follows. */
+static void
+fetch_cancel(struct fetcher *f)
+{
+	if (f->busy) {
+		f->busy = 0;
+		hc_cancel(f->hc);
+	}
+}
+
 /* Give up a chunk in flight without counting a retry: asked again later. */
 static void
 fetch_abandon(struct fetcher *f)
@@ -983,10 +982,7 @@ fetch_abandon(struct fetcher *f)
 
 	if (f->chunk < 0)
 		return;
-	if (f->busy) {
-		f->busy = 0;
-		hc_cancel(f->hc);
-	}
+	fetch_cancel(f);
 	bit_clear(d->inflight, (uint32_t)f->chunk);
 	f->chunk = -1;
 	f->trial = 0;
@@ -1059,10 +1055,7 @@ auto_end(struct download *d, struct fetcher *f, uint64_t bytes)
 static void
 fetch_reset(struct fetcher *f)
 {
-	if (f->busy) {
-		f->busy = 0;
-		hc_cancel(f->hc);
-	}
+	fetch_cancel(f);
 	if (f->req != NULL) {
 		struct evhttp_request *req = f->req;
 
@@ -1080,7 +1073,6 @@ static void
 fetch_start(struct fetcher *f, uint32_t c)
 {
 	struct download *d = f->d;
-	struct buf rq;
 	int r;
 
 	if (fetch_connect(f) == -1) {
@@ -1103,8 +1095,8 @@ fetch_start(struct fetcher *f, uint32_t c)
 	f->t0_ms = now_ms();
 	bit_set(d->inflight, c);
 
-	buf_init(&rq);
-	buf_printf(&rq, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	buf_reset(&f->rq);
+	buf_printf(&f->rq, "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Range: bytes=%llu-%llu\r\n%s%s%sAccept-Encoding: %s\r\n\r\n",
 	    d->rpath, d->origin.hostport, (unsigned long long)f->off,
 	    (unsigned long long)(f->off + f->len - 1),
@@ -1112,9 +1104,8 @@ fetch_start(struct fetcher *f, uint32_t c)
 	    d->validator[0] ? "\r\n" : "",
 	    f->asked_gzip ? "gzip" : "identity");
 	f->busy = 1;
-	r = rq.failed ? -1 : hc_request(f->hc, rq.data, rq.len, &fetch_cbs,
-	    f);
-	buf_free(&rq);
+	r = f->rq.failed ? -1 : hc_request(f->hc, f->rq.data, f->rq.len,
+	    &fetch_cbs, f);
 	if (r == -1) {
 		f->busy = 0;
 		f->why = WHY_NET;
@@ -1142,7 +1133,7 @@ fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
 
 /*
  * The answer's head: is this the chunk we asked for?  Returning -1 makes
- * libevent drop the connection before reading any of the body.
+ * hclient drop the connection before reading any of the body.
  */
 static int
 fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
@@ -1386,10 +1377,8 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 		fetch_reject(f, WHY_TIMEOUT, "origin timed out");
 		break;
 	case HC_EPROTO:
+	case HC_EABORT:		/* our refusal: f->why is already set */
 		fetch_reject(f, WHY_BAD, "%s", why);
-		break;
-	case HC_EABORT:
-		fetch_reject(f, WHY_BAD, "%s", why);	/* already set */
 		break;
 	default:
 		fetch_reject(f, WHY_NET, "connection to the origin failed: %s",

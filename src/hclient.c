@@ -57,8 +57,8 @@ struct hc_conn {
 	short ev_what;			/* what ev is set up for */
 	enum hc_state st;
 	struct addrinfo *ai, *ai_cur;
-	char *req;
-	size_t req_len, req_off;
+	char *req;			/* a copy, kept for a resend */
+	size_t req_len, req_off, req_cap;
 	const struct hc_cbs *cbs;
 	void *arg;
 	char *buf;			/* HC_READ bytes */
@@ -754,11 +754,13 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 
 	if (c->cbs != NULL || c->pend_cbs != NULL || c->dead)
 		return -1;
-	if ((copy = malloc(len)) == NULL)
-		return -1;
-	memcpy(copy, req, len);
-	free(c->req);
-	c->req = copy;
+	if (len > c->req_cap) {		/* grown, not allocated per request */
+		if ((copy = realloc(c->req, len)) == NULL)
+			return -1;
+		c->req = copy;
+		c->req_cap = len;
+	}
+	memcpy(c->req, req, len);
 	c->req_len = len;
 	c->req_off = 0;
 	c->cbs = cbs;
@@ -780,19 +782,28 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 	return 0;
 }
 
-void
-hc_cancel(struct hc_conn *c)
+/* No callback for the exchange runs from now on, deferred ones included. */
+static void
+hc_detach(struct hc_conn *c)
 {
-	if (c == NULL)
-		return;
 	c->pend_cbs = NULL;
 	evtimer_del(c->defer);
-	if (c->cbs == NULL)
-		return;
 	c->cbs = NULL;
 	c->arg = NULL;
 	c->gen++;
-	hc_close(c);
+}
+
+void
+hc_cancel(struct hc_conn *c)
+{
+	int busy;
+
+	if (c == NULL)
+		return;
+	busy = c->cbs != NULL;
+	hc_detach(c);
+	if (busy)
+		hc_close(c);
 }
 
 void
@@ -800,14 +811,9 @@ hc_free(struct hc_conn *c)
 {
 	if (c == NULL)
 		return;
-	c->pend_cbs = NULL;
-	evtimer_del(c->defer);
+	hc_detach(c);
 	if (c->in_cb > 0) {
-		/* From a callback: finish once the handler unwinds. */
-		c->cbs = NULL;
-		c->arg = NULL;
-		c->gen++;
-		c->dead = 1;
+		c->dead = 1;	/* finish once the handler unwinds */
 		return;
 	}
 	hc_close(c);
