@@ -2,7 +2,7 @@
 """httpc.py: the few HTTP client tricks the tests need and curl lacks.
 
   raw PORT [--one] [--trickle S]       send stdin as is, print the reply
-  stall PORT PATH SECS [-H ..] [--ready F]  GET, then stop reading for SECS
+  stall PORT PATH SECS [-H ..] [--ready F] [-o F]  GET, stall SECS, drain
   conn PORT [opts] PATH...             several requests on one connection
   multipart PORT PATH RANGE FILE       206 multipart/byteranges, checked
   get PORT PATH [-H 'N: v']... -o F    one GET with chosen headers
@@ -207,7 +207,8 @@ def cmd_stall(a):
     nothing for SECS seconds; then drain.  Prints the body bytes received
     and how the connection ended ('eof' or 'reset'); with --close it
     closes the connection after the stall instead of draining; with
-    --ready FILE it creates FILE once the head is in."""
+    --ready FILE it creates FILE once the head is in; -o FILE keeps the
+    body."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     s.settimeout(TIMEOUT)
@@ -219,6 +220,9 @@ def cmd_stall(a):
         if not r.fill():
             die("closed before the head")
     got = len(r.buf) - r.buf.index(b"\r\n\r\n") - 4
+    out = open(a.output, "wb") if a.output else None
+    if out:
+        out.write(r.buf[r.buf.index(b"\r\n\r\n") + 4:])
     if a.ready:
         open(a.ready, "w").close()
     time.sleep(a.secs)
@@ -232,8 +236,12 @@ def cmd_stall(a):
             if not data:
                 break
             got += len(data)
+            if out:
+                out.write(data)
     except ConnectionResetError:
         end = "reset"
+    if out:
+        out.close()
     print("%d %s" % (got, end))
 
 
@@ -351,6 +359,7 @@ def main():
     c.add_argument("--close", action="store_true",
                    help="close after the stall instead of draining")
     c.add_argument("--ready", help="file created once the head is in")
+    c.add_argument("-o", "--output", help="file the body is written to")
     c.set_defaults(fn=cmd_stall)
 
     c = sub.add_parser("get")

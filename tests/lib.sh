@@ -130,6 +130,28 @@ wait_bytes()
 	until_true "$3" lib_has_bytes "$1" "$2"
 }
 
+# slow_get NAME PATH SECS: a GET on hauld through a 16 KiB receive
+# buffer that reads nothing for SECS once the head is in, so hauld cannot
+# finish a big response before then (the kernel's buffers cannot take
+# the rest); then it drains.  Returns once the head is in, the client's
+# PID in SLOW_PID; the body lands in $T/NAME and "BYTES eof" (or "reset")
+# in $T/NAME.out.
+slow_get()
+{
+	$HTTPC stall --ready "$T/$1.ready" -o "$T/$1" "$PORT" "$2" "$3" \
+	    >"$T/$1.out" 2>"$T/$1.err" &
+	SLOW_PID=$!
+	track $SLOW_PID
+	until_true 10 lib_slow_ready "$1"
+	[ -e "$T/$1.ready" ] ||
+	    fail "slow GET $2 got no head: $(cat "$T/$1.err")"
+}
+
+lib_slow_ready()
+{
+	[ -e "$T/$1.ready" ] || ! alive $SLOW_PID
+}
+
 # Live (not zombie) child PIDs of a process: the workers of a master.
 children()
 {

@@ -42,26 +42,14 @@ wait $ipid
 # reading for 2 s, so hauld cannot hand the rest of the 32 MiB to the
 # kernel before then; the access log's order shows which response hauld
 # finished first (a line is written when a response is complete).
-$HTTPC stall --ready "$T/ready" "$PORT" /download/big.bin 2 \
-    >"$T/stall.out" 2>"$T/stall.err" &
-spid=$!
-track $spid
-n=0
-until [ -e "$T/ready" ]; do
-	alive $spid || fail "the busy client failed: $(cat "$T/stall.err")"
-	n=$((n + 1))
-	[ $n -le 100 ] || fail "the busy client got no head in 10 s"
-	sleep 0.1
-done
-secs=$($CURL -o "$T/got" -w '%{time_total}' "$(url /download/a.bin)") ||
-    fail "the waiting client failed"
+slow_get big /download/big.bin 2
+$CURL -o "$T/got" "$(url /download/a.bin)" || fail "the waiting client failed"
 must_cmp "$T/got" "$ROOT/a.bin" "waiting client's body"
-wait $spid || fail "the busy client failed: $(cat "$T/stall.err")"
-must_equal "$(cat "$T/stall.out")" "33554432 eof" "the busy client's body"
+wait $SLOW_PID || fail "the busy client failed: $(cat "$T/big.err")"
+must_equal "$(cat "$T/big.out")" "33554432 eof" "the busy client's end"
+must_cmp "$T/big" "$ROOT/big.bin" "the busy client's body"
 order=$(sed -n 's/.*"GET \/download\/\([a-z]*\.bin\) .*/\1/p' "$T/access.log" |
     tail -n 2 | tr '\n' ' ')
 must_equal "$order" "big.bin a.bin " \
     "a second connection was served while the only place was busy: order"
-tenths=$(echo "$secs" | awk '{ printf "%d", $1 * 10 }')
-[ "$tenths" -ge 10 ] || fail "the waiting client was served in $secs s"
 log ok
