@@ -20,7 +20,7 @@ SIZE=$((5 * C + 1000))	# 6 chunks, the last one short
 bin_file "$T/src.bin" "$SIZE"
 start_origin "$T/src.bin" '*'
 PROXY_ORIGIN=$ORIGIN_URL
-start_haulproxy -C 64k -j 2 -r 2 -t 1 --gzip always
+start_haulproxy -C 64k -j 2 -r 2 -t 3 --gzip always
 
 # keeps_lying MODE STATUS MESSAGE-ERE [FLAKY]
 keeps_lying()
@@ -103,7 +103,7 @@ log "bomb: VmHWM $hwm0 -> $hwm1 KiB, wrote $WROTE bytes"
     fail "gzip-bomb: $WROTE bytes written for refused chunks"
 lies_k_times gzip-bomb 2
 
-# Too slow once (origin sleeps 5 s, -t 1): the chunk is asked again.
+# Too slow once (origin sleeps 5 s, -t 3): the chunk is asked again.
 # (Too slow every time, 504, is proxy_errors.sh's.)
 lies_k_times slow 1
 
@@ -114,6 +114,6 @@ keeps_lying flaky 502 "failed|500|connection" 3
 
 # A proxy that did not ask for gzip refuses a gzip body.
 PROXY_DIR=$T/dl-never
-start_haulproxy -C 64k -j 2 -r 1 -t 1 --gzip never
+start_haulproxy -C 64k -j 2 -r 1 -t 3 --gzip never
 keeps_lying gzip-more 502 "Content-Encoding"
 must_equal "$WROTE" 0 "gzip-more to --gzip never: bytes written"
