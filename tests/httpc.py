@@ -180,9 +180,12 @@ def cmd_conn(a):
     reqs = [request(p, version, a.method, hdrs) for p in a.paths]
     if a.pipeline:
         s.sendall(b"".join(reqs))
+    said_close = False
     for i, p in enumerate(a.paths):
         if not a.pipeline:
-            if r.eof or (i > 0 and r.closed(0.05)):
+            # A close announced is awaited (2 s at most); else a quick look.
+            if r.eof or (i > 0 and r.closed(max(a.wait, 2.0) if said_close
+                                            else 0.05)):
                 print("%d closed-before-request" % (i + 1))
                 print("closed")
                 return
@@ -194,12 +197,14 @@ def cmd_conn(a):
                 return
         status, headers, body, raw = r.response(a.method == "HEAD")
         h = dict(headers)
+        said_close = h.get("connection", "").lower() == "close"
         print("%d %d %d %s" % (i + 1, status, len(body),
                                h.get("connection", "-")))
         if a.output:
             with open("%s.%d" % (a.output, i + 1), "wb") as f:
                 f.write(body)
-    print("closed" if r.closed(a.wait) else "open")
+    print("closed" if r.closed(max(a.wait, 2.0) if said_close else a.wait)
+          else "open")
 
 
 def cmd_stall(a):
