@@ -320,10 +320,13 @@ stop_nginx()
 }
 
 # freeze_at NAME BYTES PID...: ask the proxy for /download/NAME (the
-# answer is not read), poll its /status (every few ms, at most 20 s) until
-# the download has BYTES or more done, then SIGSTOP the PIDs (an origin's
-# workers: a stalled network, deterministically).  Prints the bytes done;
-# fails if the download ended first.
+# answer is not read) and let the PIDs (an origin's workers) run in steps
+# of about a millisecond, stopped (SIGSTOP) in between while the proxy's
+# /status is read, until the download has BYTES or more done (at most
+# 20 s); they are left stopped: a stalled network, deterministically.
+# Stepping, not polling a running origin, keeps a descheduled poller
+# from seeing the download end first.  Prints the bytes done; fails if
+# the download ended first.
 freeze_at()
 {
 	_fzn=$1
@@ -335,11 +338,18 @@ import http.client, json, os, signal, socket, sys, time
 port, name, want = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 pids = [int(p) for p in sys.argv[4:]]
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+def signal_all(sig):
+    for p in pids:
+        os.kill(p, sig)
+signal_all(signal.SIGSTOP)
 dl = socket.create_connection(("127.0.0.1", port), timeout=5)
 dl.sendall(("GET /download/%s HTTP/1.1\r\nHost: t\r\n\r\n" % name).encode())
 deadline = time.monotonic() + 20
 seen = False
 while time.monotonic() < deadline:
+    signal_all(signal.SIGCONT)
+    time.sleep(0.001)
+    signal_all(signal.SIGSTOP)
     try:
         conn.request("GET", "/status")
         st = json.loads(conn.getresponse().read())
@@ -349,15 +359,12 @@ while time.monotonic() < deadline:
         continue
     done = max([d.get("done", 0) for d in st] or [-1])
     if done >= want:
-        for p in pids:
-            os.kill(p, signal.SIGSTOP)
         print(done)
         sys.exit(0)
     if seen and not st:
         print("the download ended before %d bytes" % want)
         sys.exit(1)
     seen = seen or bool(st)
-    time.sleep(0.002)
 print("no download reached %d bytes in 20 s" % want)
 sys.exit(1)
 PYEOF
