@@ -403,3 +403,17 @@ metric()
 {
 	$CURL "$(url /metrics)" | awk -v n="$1" '$1 == n { print $2 }'
 }
+
+# settle_metric NAME WANT: poll (2 s at most) until /metrics has NAME at
+# WANT.  A worker counts a response just after its last write, so a
+# client may read the whole response a moment before the count moves;
+# the caller then asserts the value.
+settle_metric()
+{
+	until_true 2 lib_metric_is "$1" "$2" || :
+}
+
+lib_metric_is()
+{
+	[ "$(metric "$1")" = "$2" ]
+}

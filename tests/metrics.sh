@@ -65,6 +65,8 @@ b0=$(metric hauld_bytes_out_total)
 e0=$(metric hauld_resp_4xx_total)
 fetch "$T/got" "$T/h" -r 1000-1999 "$(url /download/a.bin)"
 fetch "$T/got" "$T/h" "$(url /download/missing)"
+settle_metric hauld_resp_4xx_total $((e0 + 1))
+settle_metric hauld_resp_206_total $((p0 + 1))
 must_equal "$(metric hauld_resp_206_total)" $((p0 + 1)) "resp_206_total"
 must_equal "$(metric hauld_file_bytes_total)" $((f0 + 1000)) "file_bytes_total"
 must_equal "$(metric hauld_resp_4xx_total)" $((e0 + 1)) "resp_4xx_total"
