@@ -91,7 +91,7 @@ static const char *conn_peer(struct conn *);
 static const char *conn_date(void);
 
 void
-conn_accept(struct worker *w, int fd, const char *peer)
+conn_accept(struct worker *w, int fd, const struct sockaddr *sa)
 {
 	struct conn_core *k;
 
@@ -106,12 +106,17 @@ conn_accept(struct worker *w, int fd, const char *peer)
 	k->c = NULL;
 	k->fd = fd;
 	k->armed = 0;
-	if (inet_pton(AF_INET, peer, k->addr) == 1)
+	/* Kept binary: the text is made only for a log line (conn_peer). */
+	k->af = 0;
+	if (sa->sa_family == AF_INET) {
+		memcpy(k->addr, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, 4);
 		k->af = 4;
-	else if (inet_pton(AF_INET6, peer, k->addr) == 1)
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(k->addr, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, 16);
 		k->af = 6;
-	else
-		k->af = 0;
+	}
 	if (event_assign(CORE_EV(k), w->base, fd, 0, conn_cb, k) == -1) {
 		log_warnx("%s: event_assign failed", __func__);
 		stats_add(w->slot, STATS_errors, 1);
@@ -230,13 +235,13 @@ conn_evict_idle(struct worker *w)
 }
 
 /*
- * A graceful stop or a SIGHUP: idle keep-alive connections get STOP_LINGER_MS
- * more, not an immediate close (as do those whose answer, in flight at
- * the stop, promised keep-alive: conn_sleep).  A client that sends its next request
- * just as we would close (a busy one, always) then gets an answer, with
- * "Connection: close" since keep-alive is off while stopping, instead of
- * an EOF it must guess about; an idle one is closed when the linger ends,
- * with no more race than any keep-alive timeout.
+ * A graceful stop or a SIGHUP: idle keep-alive connections get
+ * STOP_LINGER_MS more, not an immediate close (as do those whose answer,
+ * in flight at the stop, promised keep-alive: conn_sleep).  A client that
+ * sends its next request just as we would close (a busy one, always) then
+ * gets an answer, with "Connection: close" since keep-alive is off while
+ * stopping, instead of an EOF it must guess about; an idle one is closed
+ * when the linger ends, with no more race than any keep-alive timeout.
  */
 void
 conn_linger_idle(struct worker *w)

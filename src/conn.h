@@ -8,6 +8,7 @@
 #define HAUL_CONN_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
@@ -75,7 +76,9 @@ struct conn {
 	char in[HTTPREQ_MAX_HEAD + 1];
 };
 
-void conn_accept(struct worker *, int fd, const char *peer);
+/* A new connection from the peer at sa (any family; shown as "-" if
+ * not IPv4 or IPv6). */
+void conn_accept(struct worker *, int fd, const struct sockaddr *sa);
 void conn_free(struct conn *);
 /*
  * Close the connection idle the longest whose last response the kernel has

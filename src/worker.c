@@ -20,7 +20,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -126,7 +125,6 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct worker *w = arg;
 	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN];
 	socklen_t sl;
 	int i, fd, one = 1;
 
@@ -179,16 +177,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		 * second round).  Heads still go out with the body (MSG_MORE).
 		 */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		host[0] = '\0';
-		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((struct sockaddr_in *)&ss)->sin_addr, host,
-			    sizeof(host));
-		else if (ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((struct sockaddr_in6 *)&ss)->sin6_addr, host,
-			    sizeof(host));
-		conn_accept(w, fd, host[0] ? host : "-");
+		conn_accept(w, fd, (struct sockaddr *)&ss);
 		if (w->stopping)
 			return;
 	}

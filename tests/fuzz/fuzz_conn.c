@@ -34,6 +34,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -411,6 +414,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready, fds_before, head[MAX_REQS];
 	struct timeval five = {5, 0};
+	struct sockaddr_in peer = {0};
 	struct client cl;
 	struct event *dog;
 	uint64_t c[STATS_NFIELDS];
@@ -441,7 +445,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_add(cl.ev, NULL);
 	evtimer_add(dog, &five);
 
-	conn_accept(&w, sv[0], "192.0.2.1");
+	peer.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &peer.sin_addr);
+	conn_accept(&w, sv[0], (struct sockaddr *)&peer);
 	if (w.nconns > 0)
 		event_base_dispatch(w.base);
 
