@@ -905,12 +905,11 @@ now_us(void)
  * plain, each phase timed from its first start to its last end; the
  * faster wins (until the plain phase ends, more chunks go plain,
  * uncounted, so gzip work does not slow it).  A slow link makes the
- * plain phase expensive, so it is
- * watched as it streams: once it has run TRIAL_MIN_US and delivers less
- * than half the gzip phase's rate (its partly received chunks counted),
- * gzip has won and the plain chunks still in flight are abandoned (to
- * be asked again with gzip).  The trial repeats every TRIAL_EVERY
- * chunks, so a change of link is noticed.
+ * plain phase expensive, so it is watched as it streams: once it has run
+ * TRIAL_MIN_US and delivers less than half the gzip phase's rate (its
+ * partly received chunks counted), gzip has won and the plain chunks
+ * still in flight are abandoned (to be asked again with gzip).  The trial
+ * repeats every TRIAL_EVERY chunks, so a change of link is noticed.
  */
 static int
 want_gzip(struct download *d, struct fetcher *f)

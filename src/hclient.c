@@ -431,9 +431,11 @@ hc_give(struct hc_conn *c, const char *p, size_t n)
 	c->in_cb--;
 	if (c->gen != gen || c->dead)
 		return -1;
-	if (r == -1)
+	if (r == -1) {
 		hc_finish(c, HC_EABORT, "refused by the caller");
-	return r == -1 ? -1 : 0;
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -13,8 +13,9 @@
  * A worker that dies is respawned after a delay that doubles while deaths
  * keep coming (100 ms up to 10 s) and resets when none has died for 10 s
  * or the one that died had lived a second, so a crash loop never becomes
- * a fork storm while a worker killed now and then is back at once.  Signals arrive as
- * libevent signal events: handlers run in the loop, not in signal context.
+ * a fork storm while a worker killed now and then is back at once.
+ * Signals arrive as libevent signal events: handlers run in the loop, not
+ * in signal context.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
