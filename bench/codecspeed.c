@@ -8,7 +8,7 @@
  *
  * Speeds are input (uncompressed) megabytes (10^6) per CPU second of this
  * process, so another process on the machine does not skew them much.
- * Built by bench/run.sh: cc -I$srcdir/src codecspeed.c $builddir/src/libhaul.a
+ * Built by bench/run.sh: cc -I$srcdir/src/common codecspeed.c $builddir/src/common/libhaul.a
  * plus the build's codec libraries.
  *
  * Usage: codecspeed FILE [LEVEL [CHUNK [MIN_SECONDS]]]

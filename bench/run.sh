@@ -28,8 +28,8 @@ export LC_ALL=C
 
 BUILD=$(cd "${1:-.}" && pwd)
 SRC=$(cd "${2:-$(dirname "$0")/..}" && pwd)
-HAULD=$BUILD/src/hauld
-HAULPROXY=$BUILD/src/haulproxy
+HAULD=$BUILD/src/hauld/hauld
+HAULPROXY=$BUILD/src/haulproxy/haulproxy
 BENCH=$SRC/bench
 
 SIZE_MB=${BENCH_SIZE_MB:-1024}
@@ -500,8 +500,8 @@ CFL="-O2 -Wall"
 "$CC" $CFL -o "$W/bin/idleconns" "$BENCH/idleconns.c" || die "cannot build idleconns"
 CODECLIBS=$(sed -n 's/^\(ZLIB_LIBS\|LIBS\) = //p' "$BUILD/Makefile" 2>/dev/null | tr '\n' ' ')
 [ -n "$CODECLIBS" ] || CODECLIBS="-lz"
-if ! "$CC" $CFL -I"$BUILD" -I"$SRC/src" -o "$W/bin/codecspeed" \
-    "$BENCH/codecspeed.c" "$BUILD/src/libhaul.a" $CODECLIBS; then
+if ! "$CC" $CFL -I"$BUILD" -I"$SRC/src/common" -o "$W/bin/codecspeed" \
+    "$BENCH/codecspeed.c" "$BUILD/src/common/libhaul.a" $CODECLIBS; then
 	echo "bench: cannot build codecspeed; scenario c goes without the codec's own speed" >&2
 fi
 

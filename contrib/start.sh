@@ -7,9 +7,9 @@ build=$1
 src=$2
 sh "$src/contrib/make-sample.sh" "$src/files" || exit 1
 mkdir -p downloads
-"$build/src/hauld" -p 8000 -r "$src/files" -s hauld.stats -P hauld.pid &
+"$build/src/hauld/hauld" -p 8000 -r "$src/files" -s hauld.stats -P hauld.pid &
 hauld=$!
-"$build/src/haulproxy" -p 8888 -o http://127.0.0.1:8000 -D downloads \
+"$build/src/haulproxy/haulproxy" -p 8888 -o http://127.0.0.1:8000 -D downloads \
     -s haulproxy.stats -P haulproxy.pid &
 proxy=$!
 stop()

@@ -17,8 +17,8 @@ fi
 if [ -z "${top_builddir:-}" ]; then
 	top_builddir=$top_srcdir
 fi
-HAULD=$top_builddir/src/hauld
-HAULSTAT=$top_builddir/src/haulstat
+HAULD=$top_builddir/src/hauld/hauld
+HAULSTAT=$top_builddir/src/haulstat/haulstat
 HTTPC="python3 $top_srcdir/tests/httpc.py"
 TEST_NAME=$(basename "$0" .sh)
 

@@ -7,7 +7,7 @@
 # Environment (besides lib.sh's):
 #   NGINX   the nginx binary [/usr/sbin/nginx]
 
-HAULPROXY=$top_builddir/src/haulproxy
+HAULPROXY=$top_builddir/src/haulproxy/haulproxy
 ORIGIN_PY=$top_srcdir/tests/origin.py
 NGINX=${NGINX:-/usr/sbin/nginx}
 [ -x "$HAULPROXY" ] || fail "no haulproxy at $HAULPROXY (run make first)"

@@ -7,7 +7,7 @@
  * from a build directory; its output is committed:
  *
  *   cc -I. -I$SRC/src -o gen_corpus $SRC/tests/fuzz/gen_corpus.c \
- *       src/libhaul.a -lz $(pkg-config --libs libisal 2>/dev/null)
+ *       src/common/libhaul.a -lz $(pkg-config --libs libisal 2>/dev/null)
  *   ./gen_corpus $SRC/tests/fuzz/corpus
  */
 #ifdef HAVE_CONFIG_H
