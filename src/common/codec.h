@@ -12,9 +12,9 @@
 struct codec;
 
 enum codec_status {
-	CODEC_OK = 0,	/* progress made; call again with more input/space */
-	CODEC_END,	/* stream finished (deflate: trailer written) */
-	CODEC_ERROR,	/* corrupt input or internal failure */
+	CODEC_OK = 0, /* progress made; call again with more input/space */
+	CODEC_END,    /* stream finished (deflate: trailer written) */
+	CODEC_ERROR,  /* corrupt input or internal failure */
 };
 
 /* Name of the backend compiled in, for -V ("zlib 1.2.13"). */

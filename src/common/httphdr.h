@@ -39,8 +39,8 @@ int httphdr_date_parse(const char *s, time_t *out);
  * "\"<mtime-ns hex>-<size hex>\"".  buf needs 48 bytes.  Returns
  * snprintf's count.
  */
-int httphdr_etag(char *buf, size_t len, long long mtime_sec, long mtime_nsec,
-    off_t size);
+int httphdr_etag(
+    char *buf, size_t len, long long mtime_sec, long mtime_nsec, off_t size);
 
 /*
  * Whether `etag` is in a list of entity tags such as an If-None-Match or

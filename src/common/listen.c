@@ -32,8 +32,8 @@ listen_on(const struct sockaddr *sa, socklen_t len, int *port)
 		((struct sockaddr_in *)&ss)->sin_port = htons(*port);
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(*port);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -49,9 +49,9 @@ listen_on(const struct sockaddr *sa, socklen_t len, int *port)
 	if (*port == 0) {
 		len = sizeof(ss);
 		getsockname(fd, (struct sockaddr *)&ss, &len);
-		*port = ntohs(ss.ss_family == AF_INET ?
-		    ((struct sockaddr_in *)&ss)->sin_port :
-		    ((struct sockaddr_in6 *)&ss)->sin6_port);
+		*port = ntohs(ss.ss_family == AF_INET
+		        ? ((struct sockaddr_in *)&ss)->sin_port
+		        : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	return fd;
 }
@@ -75,15 +75,15 @@ listen_bind(const char *addr, int *port, int *fds, unsigned max, char *err,
 		memset(&sin6, 0, sizeof(sin6));
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_addr = in6addr_any;
-		if ((fd = listen_on((struct sockaddr *)&sin, sizeof(sin),
-		    port)) == -1) {
+		if ((fd = listen_on(
+		         (struct sockaddr *)&sin, sizeof(sin), port)) == -1) {
 			snprintf(err, errlen, "cannot listen on port %d: %s",
 			    *port, strerror(errno));
 			return -1;
 		}
 		fds[n++] = fd;
-		if ((fd = listen_on((struct sockaddr *)&sin6, sizeof(sin6),
-		    port)) != -1) {
+		if ((fd = listen_on(
+		         (struct sockaddr *)&sin6, sizeof(sin6), port)) != -1) {
 			if (n < max)
 				fds[n++] = fd;
 		} else if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL) {
@@ -102,8 +102,8 @@ listen_bind(const char *addr, int *port, int *fds, unsigned max, char *err,
 			return -1;
 		}
 		for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-			if ((fd = listen_on(ai->ai_addr, ai->ai_addrlen,
-			    port)) == -1) {
+			if ((fd = listen_on(
+			         ai->ai_addr, ai->ai_addrlen, port)) == -1) {
 				saved = errno;
 				continue;
 			}

@@ -15,7 +15,7 @@
  * fds (at most max), or -1 with err set.  If $HAUL_PORT_FILE is set, the
  * port is written there (tests start daemons on port 0).
  */
-int listen_bind(const char *addr, int *port, int *fds, unsigned max,
-    char *err, size_t errlen);
+int listen_bind(const char *addr, int *port, int *fds, unsigned max, char *err,
+    size_t errlen);
 
 #endif

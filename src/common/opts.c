@@ -190,7 +190,7 @@ opts_bad_option(char *const argv[], int ch)
 		fprintf(stderr, "%s: unknown option -%c (see %s --help)\n",
 		    prog, optopt, prog);
 	else
-		fprintf(stderr, "%s: unknown option %s (see %s --help)\n",
-		    prog, argv[optind - 1], prog);
+		fprintf(stderr, "%s: unknown option %s (see %s --help)\n", prog,
+		    argv[optind - 1], prog);
 	exit(2);
 }

@@ -14,8 +14,8 @@
 int opts_parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 
 /* Decimal integer in [min, max]: returns 0, or -1 with err set. */
-int opts_parse_int(const char *s, long long min, long long max,
-    long long *out, char *err, size_t errlen);
+int opts_parse_int(const char *s, long long min, long long max, long long *out,
+    char *err, size_t errlen);
 
 /* Set by main() for the messages below. */
 extern const char *opts_progname;
@@ -30,9 +30,9 @@ void opts_die(const char *opt, const char *fmt, ...)
  */
 void opts_bad_option(char *const argv[], int ch) __attribute__((noreturn));
 
-uint64_t opts_size(const char *opt, const char *val, uint64_t min,
-    uint64_t max);
-long long opts_int(const char *opt, const char *val, long long min,
-    long long max);
+uint64_t opts_size(
+    const char *opt, const char *val, uint64_t min, uint64_t max);
+long long opts_int(
+    const char *opt, const char *val, long long min, long long max);
 
 #endif

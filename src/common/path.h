@@ -19,7 +19,7 @@
  * trailing slash is refused (no directory listings).  Returns 0 with out
  * set, or -1 with err set.
  */
-int path_decode(const char *target, char *out, size_t outlen, char *err,
-    size_t errlen);
+int path_decode(
+    const char *target, char *out, size_t outlen, char *err, size_t errlen);
 
 #endif

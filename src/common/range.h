@@ -15,8 +15,8 @@
 #define RANGE_MAX 16
 
 struct range {
-	off_t first;	/* first byte, inclusive */
-	off_t last;	/* last byte, inclusive, clamped to size - 1 */
+	off_t first; /* first byte, inclusive */
+	off_t last;  /* last byte, inclusive, clamped to size - 1 */
 };
 
 struct range_set {
@@ -25,9 +25,9 @@ struct range_set {
 };
 
 enum range_result {
-	RANGE_IGNORE = 0,	/* no usable Range: serve the whole file (200) */
-	RANGE_OK,		/* out holds 1..RANGE_MAX satisfiable ranges (206) */
-	RANGE_UNSATISFIABLE,	/* valid syntax, nothing satisfiable (416) */
+	RANGE_IGNORE = 0, /* no usable Range: serve the whole file (200) */
+	RANGE_OK,         /* out holds 1..RANGE_MAX satisfiable ranges (206) */
+	RANGE_UNSATISFIABLE, /* valid syntax, nothing satisfiable (416) */
 };
 
 /*

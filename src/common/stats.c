@@ -25,22 +25,22 @@ static void stats_bind(struct stats_region *, void *, size_t);
 
 const char *const stats_field_name[STATS_NFIELDS] = {
 #define X(name, who, type, help) #name,
-	STATS_FIELDS(X)
+    STATS_FIELDS(X)
 #undef X
 };
 const char *const stats_field_help[STATS_NFIELDS] = {
 #define X(name, who, type, help) help,
-	STATS_FIELDS(X)
+    STATS_FIELDS(X)
 #undef X
 };
 const unsigned char stats_field_who[STATS_NFIELDS] = {
 #define X(name, who, type, help) who,
-	STATS_FIELDS(X)
+    STATS_FIELDS(X)
 #undef X
 };
 const unsigned char stats_field_type[STATS_NFIELDS] = {
 #define X(name, who, type, help) type,
-	STATS_FIELDS(X)
+    STATS_FIELDS(X)
 #undef X
 };
 
@@ -84,7 +84,7 @@ stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
 			return -1;
 	} else {
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-		    (long)getpid()) >= sizeof(tmp)) {
+		        (long)getpid()) >= sizeof(tmp)) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
@@ -93,8 +93,8 @@ stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
 			return -1;
 		if (ftruncate(fd, (off_t)len) == -1)
 			goto fail;
-		base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    0);
+		base =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (base == MAP_FAILED)
 			goto fail;
 	}
@@ -137,8 +137,10 @@ stats_validate(const void *base, size_t len, char *err, size_t errlen)
 	size_t want;
 
 	if (len < STATS_HEADER_SIZE) {
-		snprintf(err, errlen, "too small to be a stats region "
-		    "(%zu bytes)", len);
+		snprintf(err, errlen,
+		    "too small to be a stats region "
+		    "(%zu bytes)",
+		    len);
 		return -1;
 	}
 	if (h->magic != STATS_MAGIC) {
@@ -146,35 +148,40 @@ stats_validate(const void *base, size_t len, char *err, size_t errlen)
 		return -1;
 	}
 	if (h->version != STATS_VERSION) {
-		snprintf(err, errlen, "stats layout version %u, this program "
-		    "reads version %u", h->version, STATS_VERSION);
+		snprintf(err, errlen,
+		    "stats layout version %u, this program "
+		    "reads version %u",
+		    h->version, STATS_VERSION);
 		return -1;
 	}
 	if (h->header_size != STATS_HEADER_SIZE ||
 	    h->slot_size != sizeof(struct stats_slot) ||
 	    h->nfields != STATS_NFIELDS) {
-		snprintf(err, errlen, "stats layout sizes do not match "
-		    "(header %u, slot %u, fields %u)", h->header_size,
-		    h->slot_size, h->nfields);
+		snprintf(err, errlen,
+		    "stats layout sizes do not match "
+		    "(header %u, slot %u, fields %u)",
+		    h->header_size, h->slot_size, h->nfields);
 		return -1;
 	}
 	if (h->slot_count == 0 || h->slot_count > 4096) {
-		snprintf(err, errlen, "implausible slot count %u",
-		    h->slot_count);
+		snprintf(
+		    err, errlen, "implausible slot count %u", h->slot_count);
 		return -1;
 	}
 	want = stats_map_len(h->slot_count);
 	if (len < want) {
-		snprintf(err, errlen, "truncated stats file (%zu of %zu "
-		    "bytes)", len, want);
+		snprintf(err, errlen,
+		    "truncated stats file (%zu of %zu "
+		    "bytes)",
+		    len, want);
 		return -1;
 	}
 	if (h->kind != STATS_KIND_HAULD && h->kind != STATS_KIND_PROXY) {
 		snprintf(err, errlen, "unknown daemon kind %u", h->kind);
 		return -1;
 	}
-	if (!atomic_load_explicit(&((struct stats_header *)base)->ready,
-	    memory_order_acquire)) {
+	if (!atomic_load_explicit(
+	        &((struct stats_header *)base)->ready, memory_order_acquire)) {
 		snprintf(err, errlen, "stats region is not ready yet");
 		return -1;
 	}
@@ -182,8 +189,7 @@ stats_validate(const void *base, size_t len, char *err, size_t errlen)
 }
 
 int
-stats_attach(struct stats_region *r, const char *path, char *err,
-    size_t errlen)
+stats_attach(struct stats_region *r, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	void *base;
@@ -205,8 +211,10 @@ stats_attach(struct stats_region *r, const char *path, char *err,
 		return -1;
 	}
 	if (st.st_size < STATS_HEADER_SIZE) {
-		snprintf(err, errlen, "%s: too small to be a stats region "
-		    "(%lld bytes)", path, (long long)st.st_size);
+		snprintf(err, errlen,
+		    "%s: too small to be a stats region "
+		    "(%lld bytes)",
+		    path, (long long)st.st_size);
 		close(fd);
 		return -1;
 	}
@@ -251,8 +259,8 @@ stats_sum(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 
 	stats_slot_read(r->retired, out);
 	for (i = 0; i < r->slot_count; i++) {
-		if (atomic_load_explicit(&r->slots[i].state,
-		    memory_order_relaxed) == SLOT_FREE)
+		if (atomic_load_explicit(
+		        &r->slots[i].state, memory_order_relaxed) == SLOT_FREE)
 			continue;
 		stats_slot_read(&r->slots[i], v);
 		for (f = 0; f < STATS_NFIELDS; f++)
@@ -289,7 +297,7 @@ stats_totals(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 		if (s1 == s2)
 			return;
 	}
-	stats_sum(r, out);	/* a master stuck mid-retire: best effort */
+	stats_sum(r, out); /* a master stuck mid-retire: best effort */
 }
 
 void
@@ -300,29 +308,27 @@ stats_slot_retire(struct stats_region *r, unsigned idx)
 	int f;
 
 	/* Readers retry a sum that overlaps this (see stats_totals). */
-	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	stats_slot_read(s, v);
 	for (f = 0; f < STATS_NFIELDS; f++) {
 		if (stats_field_type[f] == COUNTER)
-			atomic_fetch_add_explicit(&r->retired->c[f], v[f],
-			    memory_order_relaxed);
+			atomic_fetch_add_explicit(
+			    &r->retired->c[f], v[f], memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->state, SLOT_FREE, memory_order_release);
 	for (f = 0; f < STATS_NFIELDS; f++)
 		atomic_store_explicit(&s->c[f], 0, memory_order_relaxed);
 	atomic_store_explicit(&s->pid, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->generation, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1,
-	    memory_order_release);
+	atomic_fetch_add_explicit(&r->hdr->retire_seq, 1, memory_order_release);
 }
 
 const char *
 stats_state_name(unsigned st)
 {
-	static const char *const names[] = { "free", "starting", "running",
-		"stopping" };
+	static const char *const names[] = {
+	    "free", "starting", "running", "stopping"};
 
 	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
 }
@@ -330,8 +336,9 @@ stats_state_name(unsigned st)
 const char *
 stats_kind_name(unsigned kind)
 {
-	return kind == STATS_KIND_HAULD ? "hauld" :
-	    kind == STATS_KIND_PROXY ? "haulproxy" : "unknown";
+	return kind == STATS_KIND_HAULD ? "hauld"
+	    : kind == STATS_KIND_PROXY  ? "haulproxy"
+	                                : "unknown";
 }
 
 static int
@@ -353,7 +360,7 @@ stats_format_dump(const struct stats_region *r, struct buf *b)
 	buf_printf(b, "stats: up %llds, worker restarts %llu\n",
 	    (long long)(time(NULL) - r->hdr->start_time),
 	    (unsigned long long)atomic_load_explicit(
-		&r->hdr->worker_restarts, memory_order_relaxed));
+	        &r->hdr->worker_restarts, memory_order_relaxed));
 	buf_printf(b, "stats: totals:");
 	for (f = 0; f < STATS_NFIELDS; f++)
 		if (stats_shown(r, f))
@@ -361,17 +368,19 @@ stats_format_dump(const struct stats_region *r, struct buf *b)
 			    (unsigned long long)tot[f]);
 	buf_printf(b, "\n");
 	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(&r->slots[i].state,
-		    memory_order_relaxed);
+		unsigned st = atomic_load_explicit(
+		    &r->slots[i].state, memory_order_relaxed);
 
 		if (st == SLOT_FREE)
 			continue;
 		stats_slot_read(&r->slots[i], v);
-		buf_printf(b, "stats: slot %u pid %lld %s requests=%llu "
-		    "conn_open=%llu bytes_out=%llu\n", i,
-		    (long long)atomic_load_explicit(&r->slots[i].pid,
-			memory_order_relaxed), stats_state_name(st),
-		    (unsigned long long)v[STATS_requests],
+		buf_printf(b,
+		    "stats: slot %u pid %lld %s requests=%llu "
+		    "conn_open=%llu bytes_out=%llu\n",
+		    i,
+		    (long long)atomic_load_explicit(
+		        &r->slots[i].pid, memory_order_relaxed),
+		    stats_state_name(st), (unsigned long long)v[STATS_requests],
 		    (unsigned long long)v[STATS_conn_open],
 		    (unsigned long long)v[STATS_bytes_out]);
 	}
@@ -393,22 +402,27 @@ stats_format_metrics(const struct stats_region *r, struct buf *b)
 		if (!stats_shown(r, f))
 			continue;
 		sfx = stats_field_type[f] == COUNTER ? "_total" : "";
-		buf_printf(b, "# HELP %s_%s%s %s.\n# TYPE %s_%s%s %s\n"
-		    "%s_%s%s %llu\n", prefix, stats_field_name[f], sfx,
-		    stats_field_help[f], prefix, stats_field_name[f], sfx,
+		buf_printf(b,
+		    "# HELP %s_%s%s %s.\n# TYPE %s_%s%s %s\n"
+		    "%s_%s%s %llu\n",
+		    prefix, stats_field_name[f], sfx, stats_field_help[f],
+		    prefix, stats_field_name[f], sfx,
 		    stats_field_type[f] == COUNTER ? "counter" : "gauge",
 		    prefix, stats_field_name[f], sfx,
 		    (unsigned long long)tot[f]);
 	}
-	buf_printf(b, "# HELP %s_worker_restarts_total Workers restarted "
+	buf_printf(b,
+	    "# HELP %s_worker_restarts_total Workers restarted "
 	    "after dying.\n# TYPE %s_worker_restarts_total counter\n"
-	    "%s_worker_restarts_total %llu\n", prefix, prefix, prefix,
+	    "%s_worker_restarts_total %llu\n",
+	    prefix, prefix, prefix,
 	    (unsigned long long)atomic_load_explicit(
-		&r->hdr->worker_restarts, memory_order_relaxed));
-	buf_printf(b, "# HELP %s_start_time_seconds Start time of the "
+	        &r->hdr->worker_restarts, memory_order_relaxed));
+	buf_printf(b,
+	    "# HELP %s_start_time_seconds Start time of the "
 	    "master process since the epoch.\n# TYPE %s_start_time_seconds "
-	    "gauge\n%s_start_time_seconds %lld\n", prefix, prefix, prefix,
-	    (long long)r->hdr->start_time);
+	    "gauge\n%s_start_time_seconds %lld\n",
+	    prefix, prefix, prefix, (long long)r->hdr->start_time);
 	return b->failed ? -1 : 0;
 }
 
@@ -421,13 +435,15 @@ stats_format_json(const struct stats_region *r, struct buf *b)
 	int f;
 
 	stats_totals(r, tot);
-	buf_printf(b, "{\"kind\":\"%s\",\"master_pid\":%lld,"
+	buf_printf(b,
+	    "{\"kind\":\"%s\",\"master_pid\":%lld,"
 	    "\"start_time\":%lld,\"uptime\":%lld,\"worker_restarts\":%llu,"
-	    "\"totals\":{", stats_kind_name(r->hdr->kind),
-	    (long long)r->hdr->master_pid, (long long)r->hdr->start_time,
+	    "\"totals\":{",
+	    stats_kind_name(r->hdr->kind), (long long)r->hdr->master_pid,
+	    (long long)r->hdr->start_time,
 	    (long long)(time(NULL) - r->hdr->start_time),
 	    (unsigned long long)atomic_load_explicit(
-		&r->hdr->worker_restarts, memory_order_relaxed));
+	        &r->hdr->worker_restarts, memory_order_relaxed));
 	for (f = 0; f < STATS_NFIELDS; f++) {
 		if (!stats_shown(r, f))
 			continue;
@@ -438,17 +454,19 @@ stats_format_json(const struct stats_region *r, struct buf *b)
 	buf_printf(b, "},\"workers\":[");
 	sep = "";
 	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(&r->slots[i].state,
-		    memory_order_relaxed);
+		unsigned st = atomic_load_explicit(
+		    &r->slots[i].state, memory_order_relaxed);
 
 		if (st == SLOT_FREE)
 			continue;
 		stats_slot_read(&r->slots[i], v);
-		buf_printf(b, "%s{\"slot\":%u,\"pid\":%lld,\"state\":\"%s\","
+		buf_printf(b,
+		    "%s{\"slot\":%u,\"pid\":%lld,\"state\":\"%s\","
 		    "\"requests\":%llu,\"bytes_out\":%llu,\"conn_open\":%llu}",
-		    sep, i, (long long)atomic_load_explicit(&r->slots[i].pid,
-			memory_order_relaxed), stats_state_name(st),
-		    (unsigned long long)v[STATS_requests],
+		    sep, i,
+		    (long long)atomic_load_explicit(
+		        &r->slots[i].pid, memory_order_relaxed),
+		    stats_state_name(st), (unsigned long long)v[STATS_requests],
 		    (unsigned long long)v[STATS_bytes_out],
 		    (unsigned long long)v[STATS_conn_open]);
 		sep = ",";

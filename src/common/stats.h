@@ -32,7 +32,7 @@ enum stats_field {
 #define X(name, who, type, help) STATS_##name,
 	STATS_FIELDS(X)
 #undef X
-	STATS_NFIELDS
+	    STATS_NFIELDS
 };
 
 enum stats_state {
@@ -52,10 +52,10 @@ struct stats_header {
 	uint32_t kind;
 	uint32_t pad0;
 	int64_t master_pid;
-	int64_t start_time;		/* wall clock seconds */
+	int64_t start_time;               /* wall clock seconds */
 	_Atomic uint64_t worker_restarts; /* written by the master */
-	_Atomic uint32_t ready;		/* set last, with release order */
-	_Atomic uint32_t retire_seq;	/* odd while a slot is retired */
+	_Atomic uint32_t ready;           /* set last, with release order */
+	_Atomic uint32_t retire_seq;      /* odd while a slot is retired */
 };
 
 struct stats_slot {
@@ -93,8 +93,8 @@ int stats_create(struct stats_region *, const char *path, enum stats_kind,
  * Map an existing stats file read-only and validate magic, version, sizes
  * and readiness.  Returns 0, or -1 with a message in err.
  */
-int stats_attach(struct stats_region *, const char *path, char *err,
-    size_t errlen);
+int stats_attach(
+    struct stats_region *, const char *path, char *err, size_t errlen);
 void stats_detach(struct stats_region *);
 
 /* Pure validation of a mapped region of len bytes (used by attach). */

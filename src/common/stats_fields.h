@@ -10,30 +10,30 @@
 #ifndef HAUL_STATS_FIELDS_H
 #define HAUL_STATS_FIELDS_H
 
-#define STATS_FIELDS(X)                                                      \
-	X(conn_accepted, STATS_DP, COUNTER, "connections accepted")           \
-	X(conn_open, STATS_D, GAUGE, "connections open")                      \
-	X(requests, STATS_DP, COUNTER, "requests parsed")                     \
-	X(resp_1xx, STATS_DP, COUNTER, "responses with status 1xx")           \
-	X(resp_2xx, STATS_DP, COUNTER, "responses with status 2xx")           \
-	X(resp_3xx, STATS_DP, COUNTER, "responses with status 3xx")           \
-	X(resp_4xx, STATS_DP, COUNTER, "responses with status 4xx")           \
-	X(resp_5xx, STATS_DP, COUNTER, "responses with status 5xx")           \
-	X(resp_206, STATS_DP, COUNTER, "206 partial content responses")       \
-	X(bytes_out, STATS_DP, COUNTER, "bytes written to clients")           \
-	X(file_bytes, STATS_D, COUNTER, "file bytes served (before gzip)")    \
-	X(gzip_in, STATS_D, COUNTER, "bytes fed to the compressor")           \
-	X(gzip_out, STATS_D, COUNTER, "bytes the compressor produced")        \
-	X(sendfile_calls, STATS_D, COUNTER, "sendfile system calls")          \
-	X(errors, STATS_DP, COUNTER, "I/O and internal errors")               \
-	X(timeouts, STATS_DP, COUNTER, "connections closed by a timeout")     \
-	X(downloads_started, STATS_P, COUNTER, "downloads started")           \
-	X(downloads_completed, STATS_P, COUNTER, "downloads completed")       \
-	X(downloads_resumed, STATS_P, COUNTER, "downloads resumed")           \
-	X(downloads_restarted, STATS_P, COUNTER, "downloads restarted")       \
-	X(chunks_fetched, STATS_P, COUNTER, "chunks fetched")                 \
-	X(retries, STATS_P, COUNTER, "chunk retries")                         \
-	X(bytes_fetched, STATS_P, COUNTER, "bytes received from the origin")  \
+#define STATS_FIELDS(X)                                                        \
+	X(conn_accepted, STATS_DP, COUNTER, "connections accepted")            \
+	X(conn_open, STATS_D, GAUGE, "connections open")                       \
+	X(requests, STATS_DP, COUNTER, "requests parsed")                      \
+	X(resp_1xx, STATS_DP, COUNTER, "responses with status 1xx")            \
+	X(resp_2xx, STATS_DP, COUNTER, "responses with status 2xx")            \
+	X(resp_3xx, STATS_DP, COUNTER, "responses with status 3xx")            \
+	X(resp_4xx, STATS_DP, COUNTER, "responses with status 4xx")            \
+	X(resp_5xx, STATS_DP, COUNTER, "responses with status 5xx")            \
+	X(resp_206, STATS_DP, COUNTER, "206 partial content responses")        \
+	X(bytes_out, STATS_DP, COUNTER, "bytes written to clients")            \
+	X(file_bytes, STATS_D, COUNTER, "file bytes served (before gzip)")     \
+	X(gzip_in, STATS_D, COUNTER, "bytes fed to the compressor")            \
+	X(gzip_out, STATS_D, COUNTER, "bytes the compressor produced")         \
+	X(sendfile_calls, STATS_D, COUNTER, "sendfile system calls")           \
+	X(errors, STATS_DP, COUNTER, "I/O and internal errors")                \
+	X(timeouts, STATS_DP, COUNTER, "connections closed by a timeout")      \
+	X(downloads_started, STATS_P, COUNTER, "downloads started")            \
+	X(downloads_completed, STATS_P, COUNTER, "downloads completed")        \
+	X(downloads_resumed, STATS_P, COUNTER, "downloads resumed")            \
+	X(downloads_restarted, STATS_P, COUNTER, "downloads restarted")        \
+	X(chunks_fetched, STATS_P, COUNTER, "chunks fetched")                  \
+	X(retries, STATS_P, COUNTER, "chunk retries")                          \
+	X(bytes_fetched, STATS_P, COUNTER, "bytes received from the origin")   \
 	X(bytes_written, STATS_P, COUNTER, "bytes written to disk")
 
 #endif

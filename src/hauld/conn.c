@@ -57,14 +57,14 @@
  * per-descriptor entry.
  */
 struct conn_core {
-	TAILQ_ENTRY(conn_core) idle;	/* on conn_idle while c is NULL */
+	TAILQ_ENTRY(conn_core) idle; /* on conn_idle while c is NULL */
 	struct worker *w;
-	struct conn *c;		/* the request in progress; NULL when idle */
+	struct conn *c; /* the request in progress; NULL when idle */
 	int fd;
-	short armed;		/* what the event waits for */
-	unsigned char af;	/* 4, 6, or 0: addr unknown */
+	short armed;      /* what the event waits for */
+	unsigned char af; /* 4, 6, or 0: addr unknown */
 	unsigned char addr[16];
-	uint64_t ev[];		/* struct event */
+	uint64_t ev[]; /* struct event */
 };
 
 #define CORE_EV(k) ((struct event *)(void *)(k)->ev)
@@ -109,12 +109,14 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	/* Kept binary: the text is made only for a log line (conn_peer). */
 	k->af = 0;
 	if (sa->sa_family == AF_INET) {
-		memcpy(k->addr, &((const struct sockaddr_in *)(const void *)
-		    sa)->sin_addr, 4);
+		memcpy(k->addr,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    4);
 		k->af = 4;
 	} else if (sa->sa_family == AF_INET6) {
-		memcpy(k->addr, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, 16);
+		memcpy(k->addr,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    16);
 		k->af = 6;
 	}
 	if (event_assign(CORE_EV(k), w->base, fd, 0, conn_cb, k) == -1) {
@@ -181,8 +183,8 @@ conn_sleep(struct conn *c)
 	k->c = NULL;
 	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
 	/* Stopping: the last answer promised keep-alive; see STOP_LINGER_MS. */
-	conn_arm(k, EV_READ, w->stopping ? STOP_LINGER_MS :
-	    (uint64_t)heritage.timeout_s * 1000);
+	conn_arm(k, EV_READ,
+	    w->stopping ? STOP_LINGER_MS : (uint64_t)heritage.timeout_s * 1000);
 }
 
 void
@@ -281,7 +283,7 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c == NULL) {
 		if (what & EV_TIMEOUT) {
-			if (!k->w->stopping)	/* not a stop's linger */
+			if (!k->w->stopping) /* not a stop's linger */
 				stats_add(k->w->slot, STATS_timeouts, 1);
 			conn_close(k);
 		} else {
@@ -317,7 +319,8 @@ conn_fill(struct conn *c)
 	ssize_t n;
 
 	for (;;) {
-		n = read(c->fd, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
+		n = read(
+		    c->fd, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
 		if (n > 0)
 			break;
 		if (n == -1 && errno == EINTR)
@@ -328,12 +331,13 @@ conn_fill(struct conn *c)
 				conn_sleep(c);
 			} else {
 				now = now_ms();
-				conn_arm(c->core, EV_READ, c->deadline_ms >
-				    now ? c->deadline_ms - now : 0);
+				conn_arm(c->core, EV_READ,
+				    c->deadline_ms > now ? c->deadline_ms - now
+				                         : 0);
 			}
 			return 0;
 		}
-		conn_free(c);	/* EOF or a reset */
+		conn_free(c); /* EOF or a reset */
 		return -1;
 	}
 	if (c->in_len == 0)
@@ -352,7 +356,8 @@ conn_run(struct conn *c)
 		switch (c->state) {
 		case CONN_READING:
 			r = c->in_len > 0 ? httpreq_parse(c->in, c->in_len,
-			    &c->req, err, sizeof(err)) : 0;
+			                        &c->req, err, sizeof(err))
+			                  : 0;
 			if (r == 0) {
 				if (c->in_len >= HTTPREQ_MAX_HEAD) {
 					/* httpreq_parse said 431 already */
@@ -366,8 +371,8 @@ conn_run(struct conn *c)
 			stats_add(c->w->slot, STATS_requests, 1);
 			c->t_start = time(NULL);
 			if (r < 0) {
-				log_debug("%s: %s: %s", __func__, conn_peer(c),
-				    err);
+				log_debug(
+				    "%s: %s: %s", __func__, conn_peer(c), err);
 				c->keepalive = 0;
 				c->req.nheaders = 0;
 				c->req.method = NULL;
@@ -397,8 +402,8 @@ conn_run(struct conn *c)
 			if (c->state == CONN_READING && c->in_len == 0) {
 				/*
 				 * Nothing pipelined: the client sends its next
-				 * request after reading this response, so a read
-				 * now would only say EAGAIN.  Wait for it.
+				 * request after reading this response, so a
+				 * read now would only say EAGAIN.  Wait for it.
 				 */
 				conn_sleep(c);
 				return;
@@ -456,10 +461,10 @@ conn_dispatch(struct conn *c)
 
 	/* "METHOD TARGET HTTP/1.x" for the access log, printable only. */
 	/* A method is any token: a long one must not push j past the end. */
-	j = (size_t)snprintf(c->reqline, sizeof(c->reqline), "%.32s ",
-	    c->req.method);
+	j = (size_t)snprintf(
+	    c->reqline, sizeof(c->reqline), "%.32s ", c->req.method);
 	for (i = 0; c->req.target[i] != '\0' && j + 10 < sizeof(c->reqline);
-	    i++) {
+	     i++) {
 		unsigned char ch = (unsigned char)c->req.target[i];
 
 		if (ch < 0x21 || ch >= 0x7f || ch == '"' || ch == '\\')
@@ -468,8 +473,8 @@ conn_dispatch(struct conn *c)
 		else
 			c->reqline[j++] = (char)ch;
 	}
-	snprintf(c->reqline + j, sizeof(c->reqline) - j, " HTTP/1.%d",
-	    c->req.minor);
+	snprintf(
+	    c->reqline + j, sizeof(c->reqline) - j, " HTTP/1.%d", c->req.minor);
 
 	c->head_only = strcmp(c->req.method, "HEAD") == 0;
 	serve_request(c);
@@ -503,12 +508,13 @@ conn_write(struct conn *c)
 			break;
 		case SEG_FILE:
 			n = sendfile(c->fd, c->file_fd, &s->off,
-			    s->len > SENDFILE_MAX ? SENDFILE_MAX :
-			    (size_t)s->len);
+			    s->len > SENDFILE_MAX ? SENDFILE_MAX
+			                          : (size_t)s->len);
 			stats_add(slot, STATS_sendfile_calls, 1);
 			if (n == 0) {
 				/* The file shrank while we served it. */
-				log_warnx("%s: %s: file truncated while sending",
+				log_warnx(
+				    "%s: %s: file truncated while sending",
 				    __func__, conn_peer(c));
 				return -1;
 			}
@@ -520,8 +526,8 @@ conn_write(struct conn *c)
 		case SEG_GZIP:
 			r = gzip_pending(c->gz, &p, &len);
 			if (r == -1) {
-				log_warn("%s: %s: gzip", __func__,
-				    conn_peer(c));
+				log_warn(
+				    "%s: %s: gzip", __func__, conn_peer(c));
 				return -1;
 			}
 			if (r == 0) {
@@ -564,11 +570,21 @@ conn_finish(struct conn *c)
 	size_t left;
 
 	switch (c->status / 100) {
-	case 1: stats_add(slot, STATS_resp_1xx, 1); break;
-	case 2: stats_add(slot, STATS_resp_2xx, 1); break;
-	case 3: stats_add(slot, STATS_resp_3xx, 1); break;
-	case 4: stats_add(slot, STATS_resp_4xx, 1); break;
-	default: stats_add(slot, STATS_resp_5xx, 1); break;
+	case 1:
+		stats_add(slot, STATS_resp_1xx, 1);
+		break;
+	case 2:
+		stats_add(slot, STATS_resp_2xx, 1);
+		break;
+	case 3:
+		stats_add(slot, STATS_resp_3xx, 1);
+		break;
+	case 4:
+		stats_add(slot, STATS_resp_4xx, 1);
+		break;
+	default:
+		stats_add(slot, STATS_resp_5xx, 1);
+		break;
 	}
 	if (c->status == 206)
 		stats_add(slot, STATS_resp_206, 1);
@@ -653,10 +669,13 @@ conn_access_log(struct conn *c)
 			ua[i] = '\'';
 	localtime_r(&c->t_start, &tm);
 	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" "
-	    "\"%s\"\n", conn_peer(c), stamp, c->reqline, c->status,
-	    (unsigned long long)(c->wire_bytes > head ? c->wire_bytes - head :
-		0), ref, ua);
+	n = snprintf(line, sizeof(line),
+	    "%s - - [%s] \"%s\" %d %llu \"%s\" "
+	    "\"%s\"\n",
+	    conn_peer(c), stamp, c->reqline, c->status,
+	    (unsigned long long)(c->wire_bytes > head ? c->wire_bytes - head
+	                                              : 0),
+	    ref, ua);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(heritage.access_fd, line, (size_t)n) == -1)
 		stats_add(c->w->slot, STATS_errors, 1);
@@ -667,9 +686,10 @@ conn_peer(struct conn *c)
 {
 	struct conn_core *k = c->core;
 
-	if (c->peer[0] == '\0' && (k->af == 0 ||
-	    inet_ntop(k->af == 4 ? AF_INET : AF_INET6, k->addr, c->peer,
-	    sizeof(c->peer)) == NULL))
+	if (c->peer[0] == '\0' &&
+	    (k->af == 0 ||
+	        inet_ntop(k->af == 4 ? AF_INET : AF_INET6, k->addr, c->peer,
+	            sizeof(c->peer)) == NULL))
 		snprintf(c->peer, sizeof(c->peer), "-");
 	return c->peer;
 }
@@ -692,23 +712,40 @@ const char *
 conn_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 206: return "Partial Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 412: return "Precondition Failed";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 206:
+		return "Partial Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 412:
+		return "Precondition Failed";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -717,9 +754,10 @@ conn_status(struct conn *c, int status)
 {
 	conn_reset_response(c);
 	c->status = status;
-	buf_printf(&c->out, "HTTP/1.1 %d %s\r\nServer: hauld/%s\r\n"
-	    "Date: %s\r\n", status, conn_reason(status), PACKAGE_VERSION,
-	    conn_date());
+	buf_printf(&c->out,
+	    "HTTP/1.1 %d %s\r\nServer: hauld/%s\r\n"
+	    "Date: %s\r\n",
+	    status, conn_reason(status), PACKAGE_VERSION, conn_date());
 }
 
 void
@@ -758,7 +796,7 @@ conn_body_mem(struct conn *c, const void *p, size_t len)
 		return;
 	s = &c->segs[c->nsegs - 1];
 	if (s->kind == SEG_MEM && (size_t)(s->off + s->len) == c->out.len) {
-		s->len += (off_t)len;	/* extends the segment before it */
+		s->len += (off_t)len; /* extends the segment before it */
 	} else if (c->nsegs < CONN_MAX_SEGS) {
 		s = &c->segs[c->nsegs++];
 		s->kind = SEG_MEM;
@@ -800,7 +838,7 @@ conn_body_gzip(struct conn *c, struct gzip_stream *gz)
 	s = &c->segs[c->nsegs++];
 	s->kind = SEG_GZIP;
 	s->off = 0;
-	s->len = 1;	/* until gzip_pending says the stream ended */
+	s->len = 1; /* until gzip_pending says the stream ended */
 }
 
 void

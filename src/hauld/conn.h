@@ -19,20 +19,20 @@
 struct worker;
 struct gzip_stream;
 
-#define CONN_MAX_SEGS 40	/* 2 per range of a multipart body, + 2 */
+#define CONN_MAX_SEGS 40 /* 2 per range of a multipart body, + 2 */
 
 enum seg_kind { SEG_MEM, SEG_FILE, SEG_GZIP };
 
 struct seg {
 	enum seg_kind kind;
-	off_t off;		/* MEM: offset in out; FILE: file offset */
-	off_t len;		/* bytes left to write (MEM, FILE) */
+	off_t off; /* MEM: offset in out; FILE: file offset */
+	off_t len; /* bytes left to write (MEM, FILE) */
 };
 
 enum conn_state {
-	CONN_READING,		/* waiting for / reading a request head */
-	CONN_WRITING,		/* sending a response */
-	CONN_LINGER,		/* response sent; draining input before close */
+	CONN_READING, /* waiting for / reading a request head */
+	CONN_WRITING, /* sending a response */
+	CONN_LINGER,  /* response sent; draining input before close */
 };
 
 /*
@@ -47,12 +47,12 @@ enum conn_state {
 struct conn_core;
 
 struct conn {
-	TAILQ_ENTRY(conn) entry;	/* on w->conns: connections not idle */
+	TAILQ_ENTRY(conn) entry; /* on w->conns: connections not idle */
 	struct worker *w;
 	struct conn_core *core;
 	int fd;
 	enum conn_state state;
-	uint64_t deadline_ms;	/* header read deadline (slowloris bound) */
+	uint64_t deadline_ms; /* header read deadline (slowloris bound) */
 	size_t in_len;
 
 	/* The response. */
@@ -60,18 +60,18 @@ struct conn {
 	int keepalive;
 	int head_only;
 	int chunked_body;
-	struct buf out;		/* status line, headers, small bodies */
+	struct buf out; /* status line, headers, small bodies */
 	unsigned nsegs, cur;
 	int file_fd;
 	struct gzip_stream *gz;
-	uint64_t head_bytes;	/* length of the response head */
+	uint64_t head_bytes; /* length of the response head */
 	uint64_t wire_bytes;
 	time_t t_start;
-	char peer[48];		/* the address as text, made when needed */
+	char peer[48]; /* the address as text, made when needed */
 
 	/* Not cleared when allocated: each is written before it is read. */
 	struct httpreq req;
-	char reqline[256];	/* for the access log */
+	char reqline[256]; /* for the access log */
 	struct seg segs[CONN_MAX_SEGS];
 	char in[HTTPREQ_MAX_HEAD + 1];
 };

@@ -32,23 +32,23 @@
  */
 #define GZ_IN (128 * 1024)
 #define GZ_OUT (128 * 1024)
-#define GZ_HDR 16	/* room for "ffffffff\r\n" before the data */
-#define GZ_TAIL 8	/* "\r\n0\r\n\r\n" */
+#define GZ_HDR 16 /* room for "ffffffff\r\n" before the data */
+#define GZ_TAIL 8 /* "\r\n0\r\n\r\n" */
 
 struct gzip_stream {
-	struct gzip_stream *next_idle;	/* in gz_idle, when idle */
+	struct gzip_stream *next_idle; /* in gz_idle, when idle */
 	struct codec *codec;
 	int level;
 	int fd;
-	off_t off;		/* next file byte to read */
-	off_t left;		/* file bytes not yet read */
+	off_t off;  /* next file byte to read */
+	off_t left; /* file bytes not yet read */
 	int chunked;
-	int finished;		/* codec returned CODEC_END */
-	int done;		/* nothing more to hand out */
+	int finished; /* codec returned CODEC_END */
+	int done;     /* nothing more to hand out */
 	unsigned char in[GZ_IN];
 	size_t in_pos, in_len;
 	char out[GZ_HDR + GZ_OUT + GZ_TAIL];
-	size_t pend_off, pend_len;	/* pending window of out[] */
+	size_t pend_off, pend_len; /* pending window of out[] */
 };
 
 /*
@@ -162,8 +162,8 @@ gzip_produce(struct gzip_stream *gz)
 		}
 		finish = gz->left == 0;
 		st = codec_run(gz->codec, gz->in + gz->in_pos,
-		    gz->in_len - gz->in_pos, &used, data + made,
-		    GZ_OUT - made, &n, finish);
+		    gz->in_len - gz->in_pos, &used, data + made, GZ_OUT - made,
+		    &n, finish);
 		if (st == CODEC_ERROR) {
 			errno = EIO;
 			return -1;
@@ -174,7 +174,7 @@ gzip_produce(struct gzip_stream *gz)
 			gz->finished = 1;
 		else if (used == 0 && n == 0 && made < GZ_OUT &&
 		    gz->in_pos < gz->in_len) {
-			errno = EIO;	/* codec stalled with room and input */
+			errno = EIO; /* codec stalled with room and input */
 			return -1;
 		}
 	}

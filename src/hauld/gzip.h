@@ -16,8 +16,8 @@
 struct gzip_stream;
 
 /* A stream over fd's bytes [off, off + len); NULL on allocation failure. */
-struct gzip_stream *gzip_open(int fd, off_t off, off_t len, int level,
-    int chunked);
+struct gzip_stream *gzip_open(
+    int fd, off_t off, off_t len, int level, int chunked);
 void gzip_close(struct gzip_stream *);
 
 /*

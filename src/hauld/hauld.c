@@ -39,27 +39,22 @@ static void usage(FILE *, int) __attribute__((noreturn));
 static void version(void) __attribute__((noreturn));
 static void fd_limit(void);
 
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, 'p' },
-	{ "bind", required_argument, NULL, 'b' },
-	{ "root", required_argument, NULL, 'r' },
-	{ "workers", required_argument, NULL, 'w' },
-	{ "max-connections", required_argument, NULL, 'c' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "grace", required_argument, NULL, 'g' },
-	{ "gzip-min", required_argument, NULL, 'z' },
-	{ "gzip-level", required_argument, NULL, 'Z' },
-	{ "no-gzip", no_argument, NULL, 'N' },
-	{ "access-log", required_argument, NULL, 'l' },
-	{ "stats-file", required_argument, NULL, 's' },
-	{ "pidfile", required_argument, NULL, 'P' },
-	{ "user", required_argument, NULL, 'u' },
-	{ "daemon", no_argument, NULL, 'd' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
+static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
+    {"bind", required_argument, NULL, 'b'},
+    {"root", required_argument, NULL, 'r'},
+    {"workers", required_argument, NULL, 'w'},
+    {"max-connections", required_argument, NULL, 'c'},
+    {"timeout", required_argument, NULL, 't'},
+    {"grace", required_argument, NULL, 'g'},
+    {"gzip-min", required_argument, NULL, 'z'},
+    {"gzip-level", required_argument, NULL, 'Z'},
+    {"no-gzip", no_argument, NULL, 'N'},
+    {"access-log", required_argument, NULL, 'l'},
+    {"stats-file", required_argument, NULL, 's'},
+    {"pidfile", required_argument, NULL, 'P'},
+    {"user", required_argument, NULL, 'u'}, {"daemon", no_argument, NULL, 'd'},
+    {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 
 static void
 usage(FILE *f, int status)
@@ -104,7 +99,7 @@ main(int argc, char *argv[])
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":p:b:r:w:c:t:g:z:Z:l:s:P:u:dvhV",
-	    longopts, NULL)) != -1) {
+	            longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			port = opts_int("-p", optarg, 0, 65535);
@@ -116,28 +111,27 @@ main(int argc, char *argv[])
 			heritage.root = optarg;
 			break;
 		case 'w':
-			heritage.workers = (unsigned)opts_int("-w", optarg, 1,
-			    256);
+			heritage.workers =
+			    (unsigned)opts_int("-w", optarg, 1, 256);
 			break;
 		case 'c':
-			heritage.max_conns = (unsigned)opts_int("-c", optarg,
-			    1, 1000000);
+			heritage.max_conns =
+			    (unsigned)opts_int("-c", optarg, 1, 1000000);
 			break;
 		case 't':
-			heritage.timeout_s = (int)opts_int("-t", optarg, 1,
-			    86400);
+			heritage.timeout_s =
+			    (int)opts_int("-t", optarg, 1, 86400);
 			break;
 		case 'g':
-			heritage.grace_s = (int)opts_int("-g", optarg, 0,
-			    86400);
+			heritage.grace_s =
+			    (int)opts_int("-g", optarg, 0, 86400);
 			break;
 		case 'z':
-			heritage.gzip_min = opts_size("-z", optarg, 0,
-			    UINT64_MAX);
+			heritage.gzip_min =
+			    opts_size("-z", optarg, 0, UINT64_MAX);
 			break;
 		case 'Z':
-			heritage.gzip_level = (int)opts_int("-Z", optarg, 1,
-			    9);
+			heritage.gzip_level = (int)opts_int("-Z", optarg, 1, 9);
 			break;
 		case 'N':
 			heritage.gzip_level = 0;
@@ -169,8 +163,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "hauld: unexpected argument '%s'\n",
-		    argv[optind]);
+		fprintf(
+		    stderr, "hauld: unexpected argument '%s'\n", argv[optind]);
 		exit(2);
 	}
 	log_init("hauld", heritage.debug, 0);
@@ -184,8 +178,8 @@ main(int argc, char *argv[])
 		heritage.gid = pw->pw_gid;
 	}
 	heritage.root = proc_absolute(heritage.root);
-	heritage.root_fd = open(heritage.root, O_PATH | O_DIRECTORY |
-	    O_CLOEXEC);
+	heritage.root_fd =
+	    open(heritage.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (heritage.root_fd == -1)
 		opts_die("-r", "%s: %s", heritage.root, strerror(errno));
 	if (heritage.stats_file != NULL)
@@ -196,7 +190,8 @@ main(int argc, char *argv[])
 		if (strcmp(heritage.access_log, "-") == 0) {
 			heritage.access_fd = dup(STDERR_FILENO);
 		} else {
-			heritage.access_log = proc_absolute(heritage.access_log);
+			heritage.access_log =
+			    proc_absolute(heritage.access_log);
 			heritage.access_fd = open(heritage.access_log,
 			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		}
@@ -205,7 +200,8 @@ main(int argc, char *argv[])
 			    strerror(errno));
 		if (heritage.user != NULL &&
 		    fchown(heritage.access_fd, heritage.uid, heritage.gid) ==
-		    -1 && strcmp(heritage.access_log, "-") != 0)
+		        -1 &&
+		    strcmp(heritage.access_log, "-") != 0)
 			opts_die("-l", "fchown %s: %s", heritage.access_log,
 			    strerror(errno));
 	}
@@ -216,7 +212,7 @@ main(int argc, char *argv[])
 
 	bport = (int)port;
 	if ((n = listen_bind(bind_addr, &bport, heritage.lfd,
-	    HERITAGE_MAX_LISTEN, err, sizeof(err))) == -1)
+	         HERITAGE_MAX_LISTEN, err, sizeof(err))) == -1)
 		opts_die(bind_addr ? "-b" : "-p", "%s", err);
 	heritage.nlfd = (unsigned)n;
 	log_info("listening on %s port %d", bind_addr ? bind_addr : "*", bport);
@@ -226,10 +222,11 @@ main(int argc, char *argv[])
 	    (pidfd = proc_pidfile_open(heritage.pidfile)) == -1)
 		opts_die("-P", "%s: %s", heritage.pidfile, strerror(errno));
 	/* Two slots per worker: a SIGHUP runs two generations at once. */
-	if (stats_create(&heritage.stats, heritage.stats_file,
-	    STATS_KIND_HAULD, heritage.workers * 2) == -1)
-		opts_die("-s", "%s: %s", heritage.stats_file ?
-		    heritage.stats_file : "(anonymous)", strerror(errno));
+	if (stats_create(&heritage.stats, heritage.stats_file, STATS_KIND_HAULD,
+	        heritage.workers * 2) == -1)
+		opts_die("-s", "%s: %s",
+		    heritage.stats_file ? heritage.stats_file : "(anonymous)",
+		    strerror(errno));
 	if (heritage.daemon) {
 		proc_daemonize(heritage.access_fd);
 		log_init("hauld", heritage.debug, 1);
@@ -263,7 +260,7 @@ fd_limit(void)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 128) {
 			heritage.max_conns = (unsigned)((rl.rlim_cur - 64) / 2);
 			log_warnx("file descriptor limit %llu: "
-			    "--max-connections lowered to %u",
+			          "--max-connections lowered to %u",
 			    (unsigned long long)rl.rlim_cur,
 			    heritage.max_conns);
 		}

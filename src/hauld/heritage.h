@@ -21,8 +21,8 @@ struct heritage {
 	int timeout_s;
 	int grace_s;
 	uint64_t gzip_min;
-	int gzip_level;			/* 0: --no-gzip */
-	const char *access_log;		/* NULL: off; "-": stderr */
+	int gzip_level;         /* 0: --no-gzip */
+	const char *access_log; /* NULL: off; "-": stderr */
 	const char *stats_file;
 	const char *pidfile;
 	const char *user;
@@ -30,15 +30,15 @@ struct heritage {
 	int debug;
 
 	/* Opened by the master. */
-	int root_fd;			/* O_PATH directory of --root */
-	int lfd[HERITAGE_MAX_LISTEN];	/* nonblocking listening sockets */
+	int root_fd;                  /* O_PATH directory of --root */
+	int lfd[HERITAGE_MAX_LISTEN]; /* nonblocking listening sockets */
 	unsigned nlfd;
-	int access_fd;			/* -1: no access log */
-	int death_fd;			/* read end: EOF when the master dies */
-	uid_t uid;			/* --user, resolved */
+	int access_fd; /* -1: no access log */
+	int death_fd;  /* read end: EOF when the master dies */
+	uid_t uid;     /* --user, resolved */
 	gid_t gid;
 	struct stats_region stats;
-	int is_master;			/* ASSERT_MGT-style guard */
+	int is_master; /* ASSERT_MGT-style guard */
 };
 
 extern struct heritage heritage;

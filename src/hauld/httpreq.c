@@ -39,8 +39,8 @@ httpreq_eol(char *p, char *end)
 }
 
 int
-httpreq_parse(char *buf, size_t len, struct httpreq *req, char *err,
-    size_t errlen)
+httpreq_parse(
+    char *buf, size_t len, struct httpreq *req, char *err, size_t errlen)
 {
 	char *p = buf, *end = buf + len, *eol, *line_end, *sp, *ver, *q, *v;
 	char *head_end = NULL;
@@ -155,7 +155,7 @@ httpreq_parse(char *buf, size_t len, struct httpreq *req, char *err,
 		eol = httpreq_eol(p, head_end);
 		line_end = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
 		if (line_end == p)
-			break;		/* the blank line */
+			break; /* the blank line */
 		for (q = p; q < line_end; q++) {
 			if (((unsigned char)*q < 0x20 && *q != '\t') ||
 			    *q == 0x7f) {

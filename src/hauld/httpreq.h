@@ -9,22 +9,22 @@
 
 #include <stddef.h>
 
-#define HTTPREQ_MAX_HEADERS 64	  /* more: 431 */
-#define HTTPREQ_MAX_LINE 8192	  /* longer request line: 414 */
-#define HTTPREQ_MAX_HEAD 16384	  /* longer head: 431 */
+#define HTTPREQ_MAX_HEADERS 64 /* more: 431 */
+#define HTTPREQ_MAX_LINE 8192  /* longer request line: 414 */
+#define HTTPREQ_MAX_HEAD 16384 /* longer head: 431 */
 
 struct httpreq_header {
 	const char *name;
-	const char *value;	/* OWS trimmed */
+	const char *value; /* OWS trimmed */
 };
 
 struct httpreq {
 	const char *method;
 	const char *target;
-	int minor;		/* 0 for HTTP/1.0, 1 for HTTP/1.1 */
+	int minor; /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
 	size_t nheaders;
 	struct httpreq_header h[HTTPREQ_MAX_HEADERS];
-	size_t head_len;	/* bytes of the head, blank line included */
+	size_t head_len; /* bytes of the head, blank line included */
 };
 
 /*
@@ -36,8 +36,8 @@ struct httpreq {
  * before a colon and control bytes are refused (RFC 9112 5.1, 5.2).  An
  * error message goes to err.  buf is modified only when a head is parsed.
  */
-int httpreq_parse(char *buf, size_t len, struct httpreq *req, char *err,
-    size_t errlen);
+int httpreq_parse(
+    char *buf, size_t len, struct httpreq *req, char *err, size_t errlen);
 
 /* First value of a field, case-blind; NULL when absent. */
 const char *httpreq_header(const struct httpreq *, const char *name);

@@ -43,12 +43,12 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
-#define STABLE_MS 10000		/* no death this long resets it */
-#define LIVED_MS 1000		/* so does a death after this long a life */
+#define STABLE_MS 10000 /* no death this long resets it */
+#define LIVED_MS 1000   /* so does a death after this long a life */
 
 struct wproc {
-	pid_t pid;		/* 0: slot free */
-	int old;		/* of a generation being replaced */
+	pid_t pid; /* 0: slot free */
+	int old;   /* of a generation being replaced */
 	uint64_t started_ms;
 };
 
@@ -67,7 +67,7 @@ static unsigned master_live(void);
 static struct {
 	struct event_base *base;
 	struct event *grace, *respawn;
-	struct wproc *procs;		/* heritage.stats.slot_count of them */
+	struct wproc *procs; /* heritage.stats.slot_count of them */
 	int death_wfd;
 	int stopping;
 	unsigned backoff_ms;
@@ -78,12 +78,12 @@ static const struct {
 	int sig;
 	const char *name;
 } master_signals[] = {
-	{ SIGTERM, "SIGTERM" },
-	{ SIGINT, "SIGINT" },
-	{ SIGQUIT, "SIGQUIT" },
-	{ SIGHUP, "SIGHUP" },
-	{ SIGUSR1, "SIGUSR1" },
-	{ SIGCHLD, "SIGCHLD" },
+    {SIGTERM, "SIGTERM"},
+    {SIGINT, "SIGINT"},
+    {SIGQUIT, "SIGQUIT"},
+    {SIGHUP, "SIGHUP"},
+    {SIGUSR1, "SIGUSR1"},
+    {SIGCHLD, "SIGCHLD"},
 };
 #define NSIGNALS (sizeof(master_signals) / sizeof(master_signals[0]))
 
@@ -165,8 +165,8 @@ master_spawn(void)
 	case -1:
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		log_warn("%s: fork", __func__);
-		atomic_store_explicit(&s->state, SLOT_FREE,
-		    memory_order_relaxed);
+		atomic_store_explicit(
+		    &s->state, SLOT_FREE, memory_order_relaxed);
 		return -1;
 	case 0:
 		/*
@@ -199,7 +199,7 @@ master_fill(void)
 	while (!m.stopping && master_live() < heritage.workers) {
 		if (master_spawn() == -1) {
 			/* apache: pause after a failed fork, then retry */
-			struct timeval tv = { 1, 0 };
+			struct timeval tv = {1, 0};
 
 			evtimer_add(m.respawn, &tv);
 			return;
@@ -229,8 +229,8 @@ master_reap(void)
 		if (i == heritage.stats.slot_count)
 			continue;
 		if (WIFSIGNALED(st))
-			log_warnx("worker %u (pid %ld) killed by signal %d",
-			    i, (long)pid, WTERMSIG(st));
+			log_warnx("worker %u (pid %ld) killed by signal %d", i,
+			    (long)pid, WTERMSIG(st));
 		else if (WEXITSTATUS(st) != 0)
 			log_warnx("worker %u (pid %ld) exited with status %d",
 			    i, (long)pid, WEXITSTATUS(st));
@@ -286,7 +286,7 @@ master_signal_all(int sig, int old_only)
 static void
 master_stop(int sig)
 {
-	struct timeval tv = { heritage.grace_s, 0 };
+	struct timeval tv = {heritage.grace_s, 0};
 
 	if (sig == SIGQUIT) {
 		log_info("SIGQUIT: stopping now");
@@ -328,7 +328,7 @@ master_grace_cb(evutil_socket_t fd, short what, void *arg)
 static void
 master_replace(void)
 {
-	struct timeval tv = { heritage.grace_s, 0 };
+	struct timeval tv = {heritage.grace_s, 0};
 	unsigned i, free_slots;
 
 	if (m.stopping)
@@ -343,7 +343,8 @@ master_replace(void)
 		if (m.procs[i].pid == 0)
 			free_slots++;
 	if (free_slots < heritage.workers) {
-		log_warnx("SIGHUP: logs reopened; workers not replaced: the "
+		log_warnx(
+		    "SIGHUP: logs reopened; workers not replaced: the "
 		    "previous generation is still finishing (try again later)");
 		return;
 	}
@@ -362,17 +363,17 @@ master_reopen_logs(void)
 {
 	int fd;
 
-	if (heritage.access_log == NULL || strcmp(heritage.access_log, "-") ==
-	    0)
+	if (heritage.access_log == NULL ||
+	    strcmp(heritage.access_log, "-") == 0)
 		return;
-	fd = open(heritage.access_log, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0644);
+	fd = open(heritage.access_log,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd == -1) {
 		log_warn("%s: %s", __func__, heritage.access_log);
 		return;
 	}
-	if (heritage.user != NULL && fchown(fd, heritage.uid, heritage.gid) ==
-	    -1)
+	if (heritage.user != NULL &&
+	    fchown(fd, heritage.uid, heritage.gid) == -1)
 		log_warn("%s: fchown %s", __func__, heritage.access_log);
 	/* Same descriptor number: new workers inherit the new file. */
 	if (dup3(fd, heritage.access_fd, O_CLOEXEC) == -1)

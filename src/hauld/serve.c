@@ -46,8 +46,8 @@ static int serve_errno_status(int);
 static int serve_not_modified(struct conn *, const char *, time_t);
 static int serve_if_range_ok(struct conn *, const char *, time_t);
 static enum gzip_mode serve_gzip_mode(struct conn *, const char *, off_t);
-static void serve_multipart(struct conn *, int, const struct range_set *,
-    off_t, const char *, const char *);
+static void serve_multipart(struct conn *, int, const struct range_set *, off_t,
+    const char *, const char *);
 
 void
 serve_request(struct conn *c)
@@ -116,7 +116,8 @@ serve_metrics(struct conn *c)
 		return;
 	}
 	conn_status(c, 200);
-	conn_header(c, "Content-Type", "text/plain; version=0.0.4; "
+	conn_header(c, "Content-Type",
+	    "text/plain; version=0.0.4; "
 	    "charset=utf-8");
 	conn_header(c, "Content-Length", "%zu", b.len);
 	conn_end_head(c);
@@ -133,7 +134,7 @@ serve_errno_status(int err)
 		return 404;
 	case EACCES:
 	case EPERM:
-	case EXDEV:	/* RESOLVE_BENEATH: the path left the root */
+	case EXDEV: /* RESOLVE_BENEATH: the path left the root */
 	case ELOOP:
 		return 403;
 	case ENAMETOOLONG:
@@ -185,8 +186,8 @@ serve_open_walk(const char *rel)
 		n = (size_t)(slash - p);
 		memcpy(seg, p, n);
 		seg[n] = '\0';
-		fd = openat(dfd, seg, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(
+		    dfd, seg, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		saved = errno;
 		if (dfd != heritage.root_fd)
 			close(dfd);
@@ -197,8 +198,8 @@ serve_open_walk(const char *rel)
 		dfd = fd;
 		p = slash + 1;
 	}
-	fd = openat(dfd, p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
-	    O_NOFOLLOW);
+	fd = openat(
+	    dfd, p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
 	saved = errno;
 	if (dfd != heritage.root_fd)
 		close(dfd);
@@ -251,8 +252,7 @@ serve_gzip_mode(struct conn *c, const char *type, off_t len)
 	if (c->req.minor >= 1 &&
 	    httphdr_accepts(httpreq_header(&c->req, "TE"), "gzip"))
 		return GZ_TRANSFER;
-	if (httphdr_accepts(httpreq_header(&c->req, "Accept-Encoding"),
-	    "gzip"))
+	if (httphdr_accepts(httpreq_header(&c->req, "Accept-Encoding"), "gzip"))
 		return GZ_CONTENT;
 	return GZ_NONE;
 }
@@ -290,9 +290,11 @@ serve_download(struct conn *c, const char *rest)
 			log_warn("%s: open %s", __func__, rel);
 			stats_add(c->w->slot, STATS_errors, 1);
 		}
-		conn_simple(c, status, status == 404 ? "not found" :
-		    status == 403 ? "forbidden" : status == 414 ?
-		    "path too long" : "internal error");
+		conn_simple(c, status,
+		    status == 404       ? "not found"
+		        : status == 403 ? "forbidden"
+		        : status == 414 ? "path too long"
+		                        : "internal error");
 		return;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -321,8 +323,9 @@ serve_download(struct conn *c, const char *rest)
 	im = httpreq_header(&c->req, "If-Match");
 	if ((im != NULL && !httphdr_etag_match(im, etag, 0)) ||
 	    (im == NULL && httpreq_header(&c->req, "If-Unmodified-Since") &&
-	    httphdr_date_parse(httpreq_header(&c->req,
-		"If-Unmodified-Since"), &t) == 0 && st.st_mtim.tv_sec > t)) {
+	        httphdr_date_parse(
+	            httpreq_header(&c->req, "If-Unmodified-Since"), &t) == 0 &&
+	        st.st_mtim.tv_sec > t)) {
 		close(fd);
 		conn_simple(c, 412, "precondition failed");
 		return;
@@ -342,8 +345,7 @@ serve_download(struct conn *c, const char *rest)
 	range_hdr = c->head_only ? NULL : httpreq_header(&c->req, "Range");
 	if (range_hdr != NULL && httpreq_count(&c->req, "Range") > 1)
 		range_hdr = NULL;
-	if (range_hdr != NULL && !serve_if_range_ok(c, etag,
-	    st.st_mtim.tv_sec))
+	if (range_hdr != NULL && !serve_if_range_ok(c, etag, st.st_mtim.tv_sec))
 		range_hdr = NULL;
 	rr = range_parse(range_hdr, st.st_size, &rs, err, sizeof(err));
 	if (rr == RANGE_UNSATISFIABLE) {
@@ -377,13 +379,12 @@ serve_download(struct conn *c, const char *rest)
 		/* HTTP/1.0 has no chunks: the body ends when we close. */
 		if (c->req.minor == 0)
 			c->keepalive = 0;
-		gz = gzip_open(fd, first, len, heritage.gzip_level,
-		    c->req.minor >= 1);
+		gz = gzip_open(
+		    fd, first, len, heritage.gzip_level, c->req.minor >= 1);
 		if (gz == NULL) {
-			log_warnx("%s: no memory for a gzip stream",
-			    __func__);
+			log_warnx("%s: no memory for a gzip stream", __func__);
 			stats_add(c->w->slot, STATS_errors, 1);
-			gzm = GZ_NONE;	/* serve it plain instead */
+			gzm = GZ_NONE; /* serve it plain instead */
 		}
 	}
 
@@ -396,8 +397,8 @@ serve_download(struct conn *c, const char *rest)
 	if (vary)
 		conn_header(c, "Vary", "Accept-Encoding");
 	if (status == 206) {
-		range_format(cr, sizeof(cr), rs.r[0].first, rs.r[0].last,
-		    st.st_size);
+		range_format(
+		    cr, sizeof(cr), rs.r[0].first, rs.r[0].last, st.st_size);
 		conn_header(c, "Content-Range", "%s", cr);
 	}
 	switch (gzm) {
@@ -431,8 +432,8 @@ serve_download(struct conn *c, const char *rest)
  * so the response has a Content-Length.  Parts are not compressed.
  */
 static void
-serve_multipart(struct conn *c, int fd, const struct range_set *rs,
-    off_t size, const char *type, const char *etag)
+serve_multipart(struct conn *c, int fd, const struct range_set *rs, off_t size,
+    const char *type, const char *etag)
 {
 	char boundary[40], part[RANGE_MAX][256];
 	size_t plen[RANGE_MAX], i, closing_len;
@@ -445,29 +446,29 @@ serve_multipart(struct conn *c, int fd, const struct range_set *rs,
 	for (i = 0; i < rs->n; i++) {
 		char cr[96];
 
-		range_format(cr, sizeof(cr), rs->r[i].first, rs->r[i].last,
-		    size);
+		range_format(
+		    cr, sizeof(cr), rs->r[i].first, rs->r[i].last, size);
 		plen[i] = (size_t)snprintf(part[i], sizeof(part[i]),
 		    "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n",
 		    boundary, type, cr);
 		total += (off_t)plen[i] + rs->r[i].last - rs->r[i].first + 1;
 	}
-	closing_len = (size_t)snprintf(closing, sizeof(closing), "\r\n--%s--\r\n",
-	    boundary);
+	closing_len = (size_t)snprintf(
+	    closing, sizeof(closing), "\r\n--%s--\r\n", boundary);
 	total += (off_t)closing_len;
 
 	conn_status(c, 206);
 	conn_set_file(c, fd);
-	conn_header(c, "Content-Type", "multipart/byteranges; boundary=%s",
-	    boundary);
+	conn_header(
+	    c, "Content-Type", "multipart/byteranges; boundary=%s", boundary);
 	conn_header(c, "Accept-Ranges", "bytes");
 	conn_header(c, "ETag", "%s", etag);
 	conn_header(c, "Content-Length", "%lld", (long long)total);
 	conn_end_head(c);
 	for (i = 0; i < rs->n; i++) {
 		conn_body_mem(c, part[i], plen[i]);
-		conn_body_file(c, rs->r[i].first,
-		    rs->r[i].last - rs->r[i].first + 1);
+		conn_body_file(
+		    c, rs->r[i].first, rs->r[i].last - rs->r[i].first + 1);
 	}
 	conn_body_mem(c, closing, closing_len);
 }

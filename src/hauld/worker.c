@@ -54,7 +54,7 @@ static struct worker worker;
 void
 worker_main(unsigned slot_idx)
 {
-	static const int dfl[] = { SIGTERM, SIGQUIT, SIGCHLD, SIGUSR1 };
+	static const int dfl[] = {SIGTERM, SIGQUIT, SIGCHLD, SIGUSR1};
 	struct worker *w = &worker;
 	unsigned i;
 
@@ -86,8 +86,8 @@ worker_main(unsigned slot_idx)
 	w->accept_retry = evtimer_new(w->base, worker_retry_cb, w);
 	w->sig_term = evsignal_new(w->base, SIGTERM, worker_term_cb, w);
 	w->sig_quit = evsignal_new(w->base, SIGQUIT, worker_quit_cb, w);
-	w->death = event_new(w->base, heritage.death_fd, EV_READ,
-	    worker_death_cb, w);
+	w->death =
+	    event_new(w->base, heritage.death_fd, EV_READ, worker_death_cb, w);
 	if (w->accept_retry == NULL || w->sig_term == NULL ||
 	    w->sig_quit == NULL || w->death == NULL)
 		fatalx("event_new failed");
@@ -96,8 +96,8 @@ worker_main(unsigned slot_idx)
 	event_add(w->death, NULL);
 	worker_accepting(w, 1);
 
-	atomic_store_explicit(&w->slot->state, SLOT_RUNNING,
-	    memory_order_relaxed);
+	atomic_store_explicit(
+	    &w->slot->state, SLOT_RUNNING, memory_order_relaxed);
 	log_debug("started");
 	event_base_dispatch(w->base);
 	log_debug("exiting");
@@ -130,7 +130,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if (w->nconns >= heritage.max_conns) {
-			struct pollfd p = { lfd, POLLIN, 0 };
+			struct pollfd p = {lfd, POLLIN, 0};
 
 			/* Make room only for someone actually waiting. */
 			if (poll(&p, 1, 0) != 1)
@@ -141,7 +141,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 				 * again soon, when a stalled head has aged past
 				 * a second and becomes evictable.
 				 */
-				struct timeval tv = { 0, 200000 };
+				struct timeval tv = {0, 200000};
 
 				worker_accepting(w, 0);
 				if (!evtimer_pending(w->accept_retry, NULL))
@@ -159,7 +159,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				/* Back off a little instead of spinning. */
-				struct timeval tv = { 0, 100000 };
+				struct timeval tv = {0, 100000};
 
 				log_warn("%s: accept", __func__);
 				stats_add(w->slot, STATS_errors, 1);
@@ -192,8 +192,7 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 static int
 worker_evict(struct worker *w)
 {
-	uint64_t limit = now_ms() + (uint64_t)heritage.timeout_s * 1000 -
-	    1000;
+	uint64_t limit = now_ms() + (uint64_t)heritage.timeout_s * 1000 - 1000;
 	struct conn *c, *slowest = NULL;
 
 	if (conn_evict_idle(w)) {
@@ -246,8 +245,8 @@ worker_stop(struct worker *w)
 	if (w->stopping)
 		return;
 	w->stopping = 1;
-	atomic_store_explicit(&w->slot->state, SLOT_STOPPING,
-	    memory_order_relaxed);
+	atomic_store_explicit(
+	    &w->slot->state, SLOT_STOPPING, memory_order_relaxed);
 	worker_accepting(w, 0);
 	evtimer_del(w->accept_retry);
 	event_del(w->death);

@@ -55,29 +55,29 @@
 #include "stats.h"
 #include "util.h"
 
-#define SYNC_BYTES (64ull << 20)	/* fdatasync after this much */
-#define SYNC_MS 250			/* or after this long */
+#define SYNC_BYTES (64ull << 20) /* fdatasync after this much */
+#define SYNC_MS 250              /* or after this long */
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_MAX_MS 10000
 #define MAX_RESTARTS 3
 #define STAGE_SIZE (128 * 1024)
-#define TRIAL_CHUNKS 4			/* --gzip auto: x --parallel a phase */
-#define TRIAL_MIN_US 20000		/* plain's partial rate counts after */
-#define TRIAL_EVERY 2048		/* chunks between trials */
+#define TRIAL_CHUNKS 4     /* --gzip auto: x --parallel a phase */
+#define TRIAL_MIN_US 20000 /* plain's partial rate counts after */
+#define TRIAL_EVERY 2048   /* chunks between trials */
 
 enum dl_state { DL_HEAD, DL_RUN, DL_DONE };
 
 /* Why a chunk failed: decides retry, restart or giving up. */
 enum why {
 	WHY_NONE,
-	WHY_NET,		/* connection refused, reset, truncated */
+	WHY_NET, /* connection refused, reset, truncated */
 	WHY_TIMEOUT,
-	WHY_BAD,		/* a wrong answer: retry */
-	WHY_NOGZIP,		/* a 200 for a gzip Range: retry plain */
-	WHY_CHANGED,		/* the origin's file changed: start over */
-	WHY_GONE,		/* 404 */
-	WHY_NORANGE,		/* origin ignores Range */
-	WHY_DISK,		/* pwrite failed */
+	WHY_BAD,     /* a wrong answer: retry */
+	WHY_NOGZIP,  /* a 200 for a gzip Range: retry plain */
+	WHY_CHANGED, /* the origin's file changed: start over */
+	WHY_GONE,    /* 404 */
+	WHY_NORANGE, /* origin ignores Range */
+	WHY_DISK,    /* pwrite failed */
 };
 
 struct waiter {
@@ -88,22 +88,22 @@ struct waiter {
 
 struct fetcher {
 	struct download *d;
-	struct evhttp_connection *evcon;	/* the HEAD's */
-	struct evhttp_request *req;	/* the HEAD in flight, or NULL */
-	struct hc_conn *hc;		/* a chunk fetcher's connection */
-	int busy;			/* a chunk request in flight */
-	struct event *timer;		/* back-off before a retry */
-	int64_t chunk;			/* -1: idle */
+	struct evhttp_connection *evcon; /* the HEAD's */
+	struct evhttp_request *req;      /* the HEAD in flight, or NULL */
+	struct hc_conn *hc;              /* a chunk fetcher's connection */
+	int busy;                        /* a chunk request in flight */
+	struct event *timer;             /* back-off before a retry */
+	int64_t chunk;                   /* -1: idle */
 	uint64_t off, len;
-	uint64_t got;			/* decoded bytes taken */
-	uint64_t flushed;		/* of which written to the part file */
+	uint64_t got;     /* decoded bytes taken */
+	uint64_t flushed; /* of which written to the part file */
 	uint64_t wire;
-	uint32_t crc;			/* CRC-32 of the bytes flushed */
-	char *stage;			/* STAGE_SIZE bytes, see fetch_write */
-	struct buf rq;			/* the request, rebuilt per chunk */
+	uint32_t crc;  /* CRC-32 of the bytes flushed */
+	char *stage;   /* STAGE_SIZE bytes, see fetch_write */
+	struct buf rq; /* the request, rebuilt per chunk */
 	size_t stage_len;
 	int asked_gzip, gzip_body;
-	int trial;			/* 1 + way: a trial chunk; 3: filler */
+	int trial; /* 1 + way: a trial chunk; 3: filler */
 	struct codec *inflate;
 	enum why why;
 	int err_no;
@@ -117,9 +117,9 @@ struct download {
 	char *rpath, *final, *part, *jpath, *name;
 	int part_fd, jfd;
 	enum dl_state state;
-	struct journal j;		/* durable chunks */
-	uint8_t *written;		/* written, not yet synced */
-	uint32_t *wcrc;			/* their CRCs, for the journal */
+	struct journal j; /* durable chunks */
+	uint8_t *written; /* written, not yet synced */
+	uint32_t *wcrc;   /* their CRCs, for the journal */
 	uint8_t *inflight;
 	uint8_t *tries;
 	uint32_t ndone, nwritten, cursor;
@@ -128,10 +128,10 @@ struct download {
 	char validator[JOURNAL_VALIDATOR_MAX + 1];
 	int validator_is_etag;
 	uint64_t resumed_from, fetched, t0_ms;
-	uint64_t done_bytes;		/* written or durable */
+	uint64_t done_bytes; /* written or durable */
 	unsigned restarts;
-	int gzip_ok;			/* origin compresses ranges properly */
-	unsigned gzip_plain_answers;	/* asked gzip, got identity */
+	int gzip_ok;                 /* origin compresses ranges properly */
+	unsigned gzip_plain_answers; /* asked gzip, got identity */
 	uint32_t nchunks_fetched;
 	/* --gzip auto: the way chunks are asked, and its trials. */
 	int best;
@@ -141,15 +141,15 @@ struct download {
 		int done;
 		uint64_t bytes, t0_us, t1_us;
 	} ph[2];
-	int trial;			/* a trial is running */
-	uint32_t nauto, trial_at;	/* chunks asked; when the last trial began */
-	struct fetcher head;		/* the HEAD request's fetcher */
+	int trial;                /* a trial is running */
+	uint32_t nauto, trial_at; /* chunks asked; when the last trial began */
+	struct fetcher head;      /* the HEAD request's fetcher */
 	unsigned head_tries;
 	struct fetcher *f;
 	struct event *tick, *sync_timer;
-	int fail_status;		/* set: answer waiters and free */
+	int fail_status; /* set: answer waiters and free */
 	char fail_msg[256];
-	int restart;			/* set: start over from HEAD */
+	int restart; /* set: start over from HEAD */
 	int already;
 	TAILQ_HEAD(, waiter) waiters;
 };
@@ -178,8 +178,7 @@ static int fetch_data_cb(void *, const char *, size_t);
 static void fetch_end_cb(void *, enum hc_err, const char *);
 
 static const struct hc_cbs fetch_cbs = {
-	fetch_head_cb, fetch_data_cb, fetch_end_cb
-};
+    fetch_head_cb, fetch_data_cb, fetch_end_cb};
 static void head_done_cb(struct evhttp_request *, void *);
 static void head_error_cb(enum evhttp_request_error, void *);
 static int fetch_write(struct fetcher *, const char *, size_t);
@@ -232,7 +231,7 @@ bit_set(uint8_t *b, uint32_t i)
 static void
 bit_clear(uint8_t *b, uint32_t i)
 {
-	b[i / 8] &= (uint8_t)~(1u << (i % 8));
+	b[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
 int
@@ -252,8 +251,10 @@ origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
 	path = evhttp_uri_get_path(u);
 	port = evhttp_uri_get_port(u);
 	if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
-		snprintf(err, errlen, "'%s': only http:// origins are "
-		    "supported", url);
+		snprintf(err, errlen,
+		    "'%s': only http:// origins are "
+		    "supported",
+		    url);
 		evhttp_uri_free(u);
 		return -1;
 	}
@@ -263,8 +264,10 @@ origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
 		return -1;
 	}
 	if (path != NULL && *path != '\0' && strcmp(path, "/") != 0) {
-		snprintf(err, errlen, "'%s': the origin is a server, give "
-		    "no path", url);
+		snprintf(err, errlen,
+		    "'%s': the origin is a server, give "
+		    "no path",
+		    url);
 		evhttp_uri_free(u);
 		return -1;
 	}
@@ -290,8 +293,8 @@ chunk_len(const struct download *d, uint32_t i)
 {
 	uint64_t off = (uint64_t)i * conf.chunk_size;
 
-	return d->size - off < conf.chunk_size ? d->size - off :
-	    conf.chunk_size;
+	return d->size - off < conf.chunk_size ? d->size - off
+	                                       : conf.chunk_size;
 }
 
 /* DIR/a/b.bin -> DIR/a/.b.bin<suffix> */
@@ -384,8 +387,8 @@ download_request(const struct origin *o, const char *rpath,
 	for (i = 0; i < conf.parallel; i++) {
 		d->f[i].d = d;
 		d->f[i].chunk = -1;
-		d->f[i].timer = evtimer_new(conf.base, fetch_retry_cb,
-		    &d->f[i]);
+		d->f[i].timer =
+		    evtimer_new(conf.base, fetch_retry_cb, &d->f[i]);
 	}
 	d->head.d = d;
 	d->head.chunk = -1;
@@ -425,7 +428,7 @@ download_fail(struct download *d, int status, const char *fmt, ...)
 	va_list ap;
 
 	if (d->fail_status != 0)
-		return;		/* the first reason is the one reported */
+		return; /* the first reason is the one reported */
 	d->fail_status = status;
 	va_start(ap, fmt);
 	vsnprintf(d->fail_msg, sizeof(d->fail_msg), fmt, ap);
@@ -509,7 +512,7 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->fail_status != 0) {
 		download_teardown(d);
 		if (d->state == DL_RUN)
-			download_sync(d);	/* keep what we have */
+			download_sync(d); /* keep what we have */
 		log_warnx("%s: %s", d->name, d->fail_msg);
 		memset(&r, 0, sizeof(r));
 		r.status = d->fail_status;
@@ -526,12 +529,14 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 		d->restart = 0;
 		download_teardown(d);
 		if (++d->restarts > MAX_RESTARTS) {
-			download_fail(d, 502, "the origin's file keeps "
-			    "changing (%u restarts)", d->restarts - 1);
+			download_fail(d, 502,
+			    "the origin's file keeps "
+			    "changing (%u restarts)",
+			    d->restarts - 1);
 			return;
 		}
-		log_info("%s: the origin's file changed: starting over",
-		    d->name);
+		log_info(
+		    "%s: the origin's file changed: starting over", d->name);
 		stats_add(conf.slot, STATS_downloads_restarted, 1);
 		if (d->jfd != -1) {
 			close(d->jfd);
@@ -563,7 +568,8 @@ download_head(struct download *d)
 		f->evcon = evhttp_connection_base_new(conf.base, NULL,
 		    d->origin.host, (unsigned short)d->origin.port);
 		if (f->evcon == NULL) {
-			download_fail(d, 500, "cannot make a connection "
+			download_fail(d, 500,
+			    "cannot make a connection "
 			    "object");
 			return;
 		}
@@ -572,8 +578,8 @@ download_head(struct download *d)
 	}
 	req = evhttp_request_new(head_done_cb, f);
 	evhttp_request_set_error_cb(req, head_error_cb);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
-	    d->origin.hostport);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Host", d->origin.hostport);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Accept-Encoding", "identity");
 	f->why = WHY_NONE;
@@ -581,8 +587,8 @@ download_head(struct download *d)
 	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_HEAD, d->rpath) ==
 	    -1) {
 		f->req = NULL;
-		download_fail(d, 502, "cannot send HEAD to %s",
-		    d->origin.hostport);
+		download_fail(
+		    d, 502, "cannot send HEAD to %s", d->origin.hostport);
 	}
 }
 
@@ -615,8 +621,10 @@ head_done_cb(struct evhttp_request *req, void *arg)
 				download_fail(d, 504, "origin %s timed out",
 				    d->origin.hostport);
 			else
-				download_fail(d, 502, "origin %s "
-				    "unreachable", d->origin.hostport);
+				download_fail(d, 502,
+				    "origin %s "
+				    "unreachable",
+				    d->origin.hostport);
 			return;
 		}
 		stats_add(conf.slot, STATS_retries, 1);
@@ -645,8 +653,8 @@ head_done_cb(struct evhttp_request *req, void *arg)
 	}
 	errno = 0;
 	size = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' || size > (unsigned long long)
-	    JOURNAL_MAX_CHUNKS * conf.chunk_size) {
+	if (errno != 0 || *end != '\0' ||
+	    size > (unsigned long long)JOURNAL_MAX_CHUNKS * conf.chunk_size) {
 		download_fail(d, 502, "origin sent a bad Content-Length");
 		return;
 	}
@@ -702,8 +710,9 @@ part_verify(struct download *d)
 		left = chunk_len(d, i);
 		crc = 0;
 		while (left > 0) {
-			r = pread(d->part_fd, buf, left < STAGE_SIZE ?
-			    (size_t)left : STAGE_SIZE, (off_t)off);
+			r = pread(d->part_fd, buf,
+			    left < STAGE_SIZE ? (size_t)left : STAGE_SIZE,
+			    (off_t)off);
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -715,7 +724,8 @@ part_verify(struct download *d)
 		if (left == 0 && crc == journal_crc(&d->j, i))
 			continue;
 		log_warnx("%s: chunk %u of the part file does not match its "
-		    "journal: fetching it again", d->name, i);
+		          "journal: fetching it again",
+		    d->name, i);
 		journal_clear(&d->j, i);
 		bad++;
 	}
@@ -770,8 +780,8 @@ download_prepare(struct download *d)
 
 	journal_free(&d->j);
 	if (match && !(old.flags & JOURNAL_COMPLETE) &&
-	    old.chunk_size == conf.chunk_size &&
-	    stat(d->part, &st) == 0 && (uint64_t)st.st_size == d->size &&
+	    old.chunk_size == conf.chunk_size && stat(d->part, &st) == 0 &&
+	    (uint64_t)st.st_size == d->size &&
 	    (d->part_fd = open(d->part, O_RDWR | O_CLOEXEC)) != -1) {
 		d->j = old;
 		fresh = 0;
@@ -788,19 +798,20 @@ download_prepare(struct download *d)
 		journal_free(&old);
 		if (have_old || access(d->part, F_OK) == 0)
 			log_info("%s: stored part does not match the origin: "
-			    "starting over", d->name);
+			         "starting over",
+			    d->name);
 		if (d->part_fd != -1)
 			close(d->part_fd);
-		d->part_fd = open(d->part, O_RDWR | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0644);
+		d->part_fd =
+		    open(d->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (d->part_fd == -1 ||
 		    ftruncate(d->part_fd, (off_t)d->size) == -1) {
 			download_fail(d, 500, "cannot create %s: %s", d->part,
 			    strerror(errno));
 			return;
 		}
-		if (journal_init(&d->j, d->size, conf.chunk_size,
-		    d->validator, err, sizeof(err)) == -1) {
+		if (journal_init(&d->j, d->size, conf.chunk_size, d->validator,
+		        err, sizeof(err)) == -1) {
 			download_fail(d, 502, "%s", err);
 			return;
 		}
@@ -810,17 +821,17 @@ download_prepare(struct download *d)
 	if (d->jfd != -1)
 		close(d->jfd);
 	/* A new download starts from an empty journal (journal.h). */
-	d->jfd = open(d->jpath, O_RDWR | O_CREAT | O_CLOEXEC |
-	    (fresh ? O_TRUNC : 0), 0644);
+	d->jfd = open(d->jpath,
+	    O_RDWR | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0644);
 	if (d->jfd == -1) {
-		download_fail(d, 500, "cannot open %s: %s", d->jpath,
-		    strerror(errno));
+		download_fail(
+		    d, 500, "cannot open %s: %s", d->jpath, strerror(errno));
 		return;
 	}
-	if (fresh && (journal_write(d->jfd, &d->j) == -1 ||
-	    sync_dir(d->final) == -1)) {
-		download_fail(d, 507, "cannot write %s: %s", d->jpath,
-		    strerror(errno));
+	if (fresh &&
+	    (journal_write(d->jfd, &d->j) == -1 || sync_dir(d->final) == -1)) {
+		download_fail(
+		    d, 507, "cannot write %s: %s", d->jpath, strerror(errno));
 		return;
 	}
 	bm = (d->j.nchunks + 7) / 8;
@@ -869,7 +880,7 @@ download_schedule(struct download *d)
 			}
 		}
 		if (scanned == n)
-			return;		/* nothing left to hand out */
+			return; /* nothing left to hand out */
 	}
 }
 
@@ -923,8 +934,9 @@ want_gzip(struct download *d, struct fetcher *f)
 	if (conf.gzip == GZIP_ALWAYS)
 		return 1;
 	d->nauto++;
-	if (!d->trial && (d->nauto == conf.parallel + 1 ||
-	    (d->trial_at != 0 && d->nauto - d->trial_at >= TRIAL_EVERY))) {
+	if (!d->trial &&
+	    (d->nauto == conf.parallel + 1 ||
+	        (d->trial_at != 0 && d->nauto - d->trial_at >= TRIAL_EVERY))) {
 		memset(d->ph, 0, sizeof(d->ph));
 		d->ph[0].to_start = d->ph[1].to_start =
 		    TRIAL_CHUNKS * conf.parallel;
@@ -933,7 +945,7 @@ want_gzip(struct download *d, struct fetcher *f)
 	}
 	if (d->trial) {
 		if (d->ph[1].to_start > 0)
-			p = &d->ph[1];		/* gzip first */
+			p = &d->ph[1]; /* gzip first */
 		else if (d->ph[0].to_start > 0)
 			p = &d->ph[0];
 	}
@@ -959,8 +971,9 @@ want_gzip(struct download *d, struct fetcher *f)
 static double
 phase_rate(const struct phase *p)
 {
-	return p->t1_us > p->t0_us ? (double)p->bytes /
-	    (double)(p->t1_us - p->t0_us) : 0;
+	return p->t1_us > p->t0_us
+	    ? (double)p->bytes / (double)(p->t1_us - p->t0_us)
+	    : 0;
 }
 
 /* Drop the chunk request in flight, if any: no callback follows. */
@@ -1014,8 +1027,8 @@ trial_watch(struct download *d)
 		if (d->f[i].trial == 1 || d->f[i].trial == 3)
 			fetch_abandon(&d->f[i]);
 	log_debug("%s: gzip auto: trial: gzip %.0f MB/s, plain below half "
-	    "of it (%.0f MB/s so far): asking gzip", d->name, phase_rate(g),
-	    (double)got / (double)(now - p->t0_us));
+	          "of it (%.0f MB/s so far): asking gzip",
+	    d->name, phase_rate(g), (double)got / (double)(now - p->t0_us));
 	download_kick(d);
 }
 
@@ -1032,7 +1045,7 @@ auto_end(struct download *d, struct fetcher *f, uint64_t bytes)
 	p = &d->ph[f->trial - 1];
 	f->trial = 0;
 	if (!d->trial)
-		return;			/* settled early */
+		return; /* settled early */
 	if (p->outstanding > 0)
 		p->outstanding--;
 	p->bytes += bytes;
@@ -1044,11 +1057,12 @@ auto_end(struct download *d, struct fetcher *f, uint64_t bytes)
 		return;
 	d->trial = 0;
 	if (phase_rate(&d->ph[0]) == 0 && phase_rate(&d->ph[1]) == 0)
-		return;			/* all failed: no verdict */
+		return; /* all failed: no verdict */
 	d->best = phase_rate(&d->ph[1]) > phase_rate(&d->ph[0]);
 	log_debug("%s: gzip auto: trial: all plain %.0f MB/s, all gzip "
-	    "%.0f MB/s: asking %s", d->name, phase_rate(&d->ph[0]),
-	    phase_rate(&d->ph[1]), d->best ? "gzip" : "plain");
+	          "%.0f MB/s: asking %s",
+	    d->name, phase_rate(&d->ph[0]), phase_rate(&d->ph[1]),
+	    d->best ? "gzip" : "plain");
 }
 
 static void
@@ -1095,16 +1109,17 @@ fetch_start(struct fetcher *f, uint32_t c)
 	bit_set(d->inflight, c);
 
 	buf_reset(&f->rq);
-	buf_printf(&f->rq, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	buf_printf(&f->rq,
+	    "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Range: bytes=%llu-%llu\r\n%s%s%sAccept-Encoding: %s\r\n\r\n",
 	    d->rpath, d->origin.hostport, (unsigned long long)f->off,
 	    (unsigned long long)(f->off + f->len - 1),
 	    d->validator[0] ? "If-Range: " : "", d->validator,
-	    d->validator[0] ? "\r\n" : "",
-	    f->asked_gzip ? "gzip" : "identity");
+	    d->validator[0] ? "\r\n" : "", f->asked_gzip ? "gzip" : "identity");
 	f->busy = 1;
-	r = f->rq.failed ? -1 : hc_request(f->hc, f->rq.data, f->rq.len,
-	    &fetch_cbs, f);
+	r = f->rq.failed
+	    ? -1
+	    : hc_request(f->hc, f->rq.data, f->rq.len, &fetch_cbs, f);
 	if (r == -1) {
 		f->busy = 0;
 		f->why = WHY_NET;
@@ -1113,8 +1128,7 @@ fetch_start(struct fetcher *f, uint32_t c)
 	}
 }
 
-static void
-fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
+static void fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -1168,13 +1182,14 @@ fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
 			 * Ask this origin for plain chunks from now on.
 			 */
 			d->gzip_ok = 0;
-			fetch_reject(f, WHY_NOGZIP, "200 with a compressed "
+			fetch_reject(f, WHY_NOGZIP,
+			    "200 with a compressed "
 			    "whole file for a Range: asking plain from now "
 			    "on");
 			return -1;
 		}
 		if (f->off == 0 && f->len == d->size)
-			goto check_etag;	/* the whole file is a chunk */
+			goto check_etag; /* the whole file is a chunk */
 		/*
 		 * If-Range failed (the file changed), or the origin does not
 		 * do ranges at all: then its validator is still ours, or it
@@ -1183,12 +1198,13 @@ fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
 		lm = evhttp_find_header(h, "Last-Modified");
 		if (d->validator[0] == '\0' ||
 		    (d->validator_is_etag && etag != NULL &&
-		    strcmp(etag, d->validator) == 0) ||
+		        strcmp(etag, d->validator) == 0) ||
 		    (!d->validator_is_etag && lm != NULL &&
-		    strcmp(lm, d->validator) == 0))
+		        strcmp(lm, d->validator) == 0))
 			fetch_reject(f, WHY_NORANGE, "origin ignores Range");
 		else
-			fetch_reject(f, WHY_CHANGED, "200 to a Range with "
+			fetch_reject(f, WHY_CHANGED,
+			    "200 to a Range with "
 			    "If-Range: the file changed");
 		return -1;
 	}
@@ -1197,21 +1213,24 @@ fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
 		    "origin answered %d", code);
 		return -1;
 	}
-	if (cr == NULL || range_parse_content_range(cr, &first, &last, &size,
-	    err, sizeof(err)) == -1) {
-		fetch_reject(f, WHY_BAD, "bad Content-Range: %s",
-		    cr ? err : "missing");
+	if (cr == NULL ||
+	    range_parse_content_range(
+	        cr, &first, &last, &size, err, sizeof(err)) == -1) {
+		fetch_reject(
+		    f, WHY_BAD, "bad Content-Range: %s", cr ? err : "missing");
 		return -1;
 	}
 	if (size != -1 && (uint64_t)size != d->size) {
-		fetch_reject(f, WHY_CHANGED, "size changed to %lld",
-		    (long long)size);
+		fetch_reject(
+		    f, WHY_CHANGED, "size changed to %lld", (long long)size);
 		return -1;
 	}
-	if ((uint64_t)first != f->off || (uint64_t)last != f->off + f->len -
-	    1) {
-		fetch_reject(f, WHY_BAD, "Content-Range %s is not the range "
-		    "asked", cr);
+	if ((uint64_t)first != f->off ||
+	    (uint64_t)last != f->off + f->len - 1) {
+		fetch_reject(f, WHY_BAD,
+		    "Content-Range %s is not the range "
+		    "asked",
+		    cr);
 		return -1;
 	}
 check_etag:
@@ -1264,8 +1283,9 @@ fetch_flush(struct fetcher *f)
 	 * finds little left to do (as rsync and aria2 do).
 	 */
 	if (f->stage_len > 0)
-		sync_file_range(d->part_fd, (off_t)(f->off + f->flushed -
-		    f->stage_len), (off_t)f->stage_len, SYNC_FILE_RANGE_WRITE);
+		sync_file_range(d->part_fd,
+		    (off_t)(f->off + f->flushed - f->stage_len),
+		    (off_t)f->stage_len, SYNC_FILE_RANGE_WRITE);
 	f->stage_len = 0;
 	return 0;
 }
@@ -1281,8 +1301,10 @@ fetch_write(struct fetcher *f, const char *p, size_t n)
 	size_t room;
 
 	if (n > f->len - f->got) {
-		fetch_reject(f, WHY_BAD, "body longer than the %llu bytes "
-		    "asked", (unsigned long long)f->len);
+		fetch_reject(f, WHY_BAD,
+		    "body longer than the %llu bytes "
+		    "asked",
+		    (unsigned long long)f->len);
 		return -1;
 	}
 	f->got += n;
@@ -1319,8 +1341,10 @@ fetch_inflate(struct fetcher *f, const char *p, size_t left)
 		}
 		/* SPEC: stop inflating at the range length (a bomb). */
 		if (made > f->len - f->got) {
-			fetch_reject(f, WHY_BAD, "gzip body longer than the "
-			    "%llu bytes asked", (unsigned long long)f->len);
+			fetch_reject(f, WHY_BAD,
+			    "gzip body longer than the "
+			    "%llu bytes asked",
+			    (unsigned long long)f->len);
 			return;
 		}
 		f->got += made;
@@ -1353,7 +1377,7 @@ fetch_data_cb(void *arg, const char *p, size_t n)
 			fetch_write(f, p, n);
 	}
 	if ((f->trial == 1 || f->trial == 3) && f->d->trial)
-		trial_watch(f->d);	/* may cancel this request */
+		trial_watch(f->d); /* may cancel this request */
 	return f->why == WHY_NONE ? 0 : -1;
 }
 
@@ -1367,7 +1391,7 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	size_t made;
 
 	if (!f->busy)
-		return;		/* cancelled by us */
+		return; /* cancelled by us */
 	f->busy = 0;
 	switch (err) {
 	case HC_OK:
@@ -1376,7 +1400,7 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 		fetch_reject(f, WHY_TIMEOUT, "origin timed out");
 		break;
 	case HC_EPROTO:
-	case HC_EABORT:		/* our refusal: f->why is already set */
+	case HC_EABORT: /* our refusal: f->why is already set */
 		fetch_reject(f, WHY_BAD, "%s", why);
 		break;
 	default:
@@ -1391,11 +1415,14 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	while (f->why == WHY_NONE && f->gzip_body) {
 		if (f->stage_len == STAGE_SIZE && fetch_flush(f) == -1)
 			break;
-		st = codec_run(f->inflate, NULL, 0, NULL, f->stage +
-		    f->stage_len, STAGE_SIZE - f->stage_len, &made, 1);
+		st = codec_run(f->inflate, NULL, 0, NULL,
+		    f->stage + f->stage_len, STAGE_SIZE - f->stage_len, &made,
+		    1);
 		if (made > f->len - f->got) {
-			fetch_reject(f, WHY_BAD, "gzip body longer than the "
-			    "%llu bytes asked", (unsigned long long)f->len);
+			fetch_reject(f, WHY_BAD,
+			    "gzip body longer than the "
+			    "%llu bytes asked",
+			    (unsigned long long)f->len);
 			break;
 		}
 		f->got += made;
@@ -1436,7 +1463,7 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	if (d->unsynced_bytes >= SYNC_BYTES) {
 		download_sync(d);
 	} else if (!evtimer_pending(d->sync_timer, NULL)) {
-		struct timeval tv = { SYNC_MS / 1000, (SYNC_MS % 1000) * 1000 };
+		struct timeval tv = {SYNC_MS / 1000, (SYNC_MS % 1000) * 1000};
 
 		evtimer_add(d->sync_timer, &tv);
 	}
@@ -1470,8 +1497,10 @@ fetch_failed(struct fetcher *f)
 		return;
 	case WHY_DISK:
 		/* Keep the data; a later request resumes once space is back. */
-		download_fail(d, 507, "%s (partial data kept, ask again when "
-		    "there is room)", f->msg);
+		download_fail(d, 507,
+		    "%s (partial data kept, ask again when "
+		    "there is room)",
+		    f->msg);
 		return;
 	case WHY_NOGZIP:
 		/* Not the chunk's fault: at once, plain, no retry counted. */
@@ -1484,13 +1513,15 @@ fetch_failed(struct fetcher *f)
 	stats_add(conf.slot, STATS_retries, 1);
 	if (++d->tries[c] > conf.retries) {
 		if (f->why == WHY_TIMEOUT)
-			download_fail(d, 504, "origin too slow: chunk at %llu "
-			    "timed out %u times", (unsigned long long)f->off,
-			    d->tries[c]);
+			download_fail(d, 504,
+			    "origin too slow: chunk at %llu "
+			    "timed out %u times",
+			    (unsigned long long)f->off, d->tries[c]);
 		else
-			download_fail(d, 502, "chunk at %llu failed %u times, "
-			    "last: %s", (unsigned long long)f->off,
-			    d->tries[c], f->msg);
+			download_fail(d, 502,
+			    "chunk at %llu failed %u times, "
+			    "last: %s",
+			    (unsigned long long)f->off, d->tries[c], f->msg);
 		return;
 	}
 	log_info("%s: chunk at %llu: %s; retry %u of %u", d->name,
@@ -1503,7 +1534,7 @@ fetch_failed(struct fetcher *f)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	f->why = WHY_NONE;
-	evtimer_add(f->timer, &tv);	/* the fetcher keeps its chunk */
+	evtimer_add(f->timer, &tv); /* the fetcher keeps its chunk */
 }
 
 static void
@@ -1525,8 +1556,8 @@ download_sync(struct download *d)
 	if (d->nwritten == 0 || d->part_fd == -1 || d->jfd == -1)
 		return 0;
 	if (fdatasync(d->part_fd) == -1) {
-		download_fail(d, 507, "syncing %s: %s", d->part,
-		    strerror(errno));
+		download_fail(
+		    d, 507, "syncing %s: %s", d->part, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < d->j.nchunks; i++) {
@@ -1540,8 +1571,8 @@ download_sync(struct download *d)
 	d->unsynced_bytes = 0;
 	d->last_sync_ms = now_ms();
 	if (journal_write(d->jfd, &d->j) == -1) {
-		download_fail(d, 507, "writing %s: %s", d->jpath,
-		    strerror(errno));
+		download_fail(
+		    d, 507, "writing %s: %s", d->jpath, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -1574,8 +1605,8 @@ download_finish(struct download *d)
 	r.fetched = d->fetched;
 	r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
 	log_info("%s: complete: %llu bytes, %llu fetched, resumed from %llu, "
-	    "%.2f s", d->name, (unsigned long long)r.bytes,
-	    (unsigned long long)r.fetched,
+	         "%.2f s",
+	    d->name, (unsigned long long)r.bytes, (unsigned long long)r.fetched,
 	    (unsigned long long)r.resumed_from, r.seconds);
 	download_answer(d, &r);
 	download_free(d);
@@ -1599,23 +1630,25 @@ download_status_json(struct buf *b)
 			else
 				buf_add(b, p, 1);
 		}
-		buf_printf(b, "\",\"state\":\"%s\",\"done\":%llu,"
+		buf_printf(b,
+		    "\",\"state\":\"%s\",\"done\":%llu,"
 		    "\"total\":%llu,\"resumed_from\":%llu,\"fetched\":%llu,"
-		    "\"rate\":%.0f}", d->state == DL_HEAD ? "head" :
-		    "fetching", (unsigned long long)d->done_bytes,
+		    "\"rate\":%.0f}",
+		    d->state == DL_HEAD ? "head" : "fetching",
+		    (unsigned long long)d->done_bytes,
 		    (unsigned long long)d->size,
 		    (unsigned long long)d->resumed_from,
 		    (unsigned long long)d->fetched,
-		    secs > 0 ? (double)(d->done_bytes - d->resumed_from) /
-		    secs : 0.0);
+		    secs > 0 ? (double)(d->done_bytes - d->resumed_from) / secs
+		             : 0.0);
 		sep = ",";
 	}
 	buf_printf(b, "]");
 }
 
 int
-download_progress(const char *final_path, uint64_t *done, uint64_t *total,
-    double *rate)
+download_progress(
+    const char *final_path, uint64_t *done, uint64_t *total, double *rate)
 {
 	struct download *d;
 	double secs;
@@ -1626,8 +1659,9 @@ download_progress(const char *final_path, uint64_t *done, uint64_t *total,
 		secs = (double)(now_ms() - d->t0_ms) / 1000;
 		*done = d->done_bytes;
 		*total = d->size;
-		*rate = secs > 0 ? (double)(d->done_bytes - d->resumed_from) /
-		    secs : 0;
+		*rate = secs > 0
+		    ? (double)(d->done_bytes - d->resumed_from) / secs
+		    : 0;
 		return d->state == DL_RUN ? 0 : -1;
 	}
 	return -1;

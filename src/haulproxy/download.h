@@ -21,7 +21,7 @@ enum gzip_policy { GZIP_AUTO, GZIP_ALWAYS, GZIP_NEVER };
 struct origin {
 	char *host;
 	int port;
-	char *hostport;		/* for the Host header */
+	char *hostport; /* for the Host header */
 };
 
 struct dl_conf {
@@ -35,20 +35,19 @@ struct dl_conf {
 };
 
 struct dl_result {
-	int status;		/* 200, or the HTTP status to answer with */
-	const char *message;	/* one line, no newline */
-	int already;		/* the stored copy was complete and current */
-	uint64_t bytes;		/* file size */
-	uint64_t resumed_from;	/* bytes already on disk at the start */
-	uint64_t fetched;	/* body bytes received from the origin */
+	int status;            /* 200, or the HTTP status to answer with */
+	const char *message;   /* one line, no newline */
+	int already;           /* the stored copy was complete and current */
+	uint64_t bytes;        /* file size */
+	uint64_t resumed_from; /* bytes already on disk at the start */
+	uint64_t fetched;      /* body bytes received from the origin */
 	double seconds;
 };
 
 typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
 
 /* Parse "http://host[:port][/]" into o; 0, or -1 with err. */
-int origin_parse(const char *url, struct origin *o, char *err,
-    size_t errlen);
+int origin_parse(const char *url, struct origin *o, char *err, size_t errlen);
 
 void download_init(const struct dl_conf *);
 
@@ -66,8 +65,8 @@ void download_forget(void *arg);
 void download_status_json(struct buf *);
 
 /* Progress of the download of final_path; 0, or -1 when unknown. */
-int download_progress(const char *final_path, uint64_t *done,
-    uint64_t *total, double *rate);
+int download_progress(
+    const char *final_path, uint64_t *done, uint64_t *total, double *rate);
 
 /*
  * Stop everything: cancel in-flight chunks, make what was written durable

@@ -80,28 +80,23 @@ static struct {
 	int tty;
 } px;
 
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, 'p' },
-	{ "bind", required_argument, NULL, 'b' },
-	{ "origin", required_argument, NULL, 'o' },
-	{ "dir", required_argument, NULL, 'D' },
-	{ "chunk-size", required_argument, NULL, 'C' },
-	{ "parallel", required_argument, NULL, 'j' },
-	{ "retries", required_argument, NULL, 'r' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "gzip", required_argument, NULL, 'G' },
-	{ "no-gzip", no_argument, NULL, 'N' },
-	{ "fetch", required_argument, NULL, 'F' },
-	{ "output", required_argument, NULL, 'O' },
-	{ "access-log", required_argument, NULL, 'l' },
-	{ "stats-file", required_argument, NULL, 's' },
-	{ "pidfile", required_argument, NULL, 'P' },
-	{ "daemon", no_argument, NULL, 'd' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
+static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
+    {"bind", required_argument, NULL, 'b'},
+    {"origin", required_argument, NULL, 'o'},
+    {"dir", required_argument, NULL, 'D'},
+    {"chunk-size", required_argument, NULL, 'C'},
+    {"parallel", required_argument, NULL, 'j'},
+    {"retries", required_argument, NULL, 'r'},
+    {"timeout", required_argument, NULL, 't'},
+    {"gzip", required_argument, NULL, 'G'}, {"no-gzip", no_argument, NULL, 'N'},
+    {"fetch", required_argument, NULL, 'F'},
+    {"output", required_argument, NULL, 'O'},
+    {"access-log", required_argument, NULL, 'l'},
+    {"stats-file", required_argument, NULL, 's'},
+    {"pidfile", required_argument, NULL, 'P'},
+    {"daemon", no_argument, NULL, 'd'}, {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
 
 static void
 usage(FILE *f, int status)
@@ -127,8 +122,7 @@ version(void)
 int
 main(int argc, char *argv[])
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP,
-		SIGUSR1 };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
 	struct dl_conf dc;
 	const char *bind_addr = NULL, *origin_url = "http://localhost:8000";
 	const char *fetch = NULL;
@@ -148,7 +142,7 @@ main(int argc, char *argv[])
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":p:b:o:D:C:j:r:t:O:l:s:P:dvhV",
-	    longopts, NULL)) != -1) {
+	            longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			port = opts_int("-p", optarg, 0, 65535);
@@ -163,8 +157,8 @@ main(int argc, char *argv[])
 			px.dir = optarg;
 			break;
 		case 'C':
-			dc.chunk_size = opts_size("-C", optarg, 4096,
-			    1024ull << 20);
+			dc.chunk_size =
+			    opts_size("-C", optarg, 4096, 1024ull << 20);
 			break;
 		case 'j':
 			dc.parallel = (unsigned)opts_int("-j", optarg, 1, 64);
@@ -183,8 +177,10 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "never") == 0)
 				dc.gzip = GZIP_NEVER;
 			else
-				opts_die("--gzip", "'%s' is not auto, always "
-				    "or never", optarg);
+				opts_die("--gzip",
+				    "'%s' is not auto, always "
+				    "or never",
+				    optarg);
 			break;
 		case 'N':
 			dc.gzip = GZIP_NEVER;
@@ -247,12 +243,12 @@ main(int argc, char *argv[])
 		if (strcmp(px.access_log, "-") == 0)
 			px.access_fd = dup(STDERR_FILENO);
 		else
-			px.access_fd = open(px.access_log = proc_absolute(
-			    px.access_log), O_WRONLY | O_APPEND | O_CREAT |
-			    O_CLOEXEC, 0644);
+			px.access_fd = open(
+			    px.access_log = proc_absolute(px.access_log),
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (px.access_fd == -1)
-			opts_die("-l", "%s: %s", px.access_log,
-			    strerror(errno));
+			opts_die(
+			    "-l", "%s: %s", px.access_log, strerror(errno));
 	}
 
 	if (fetch != NULL) {
@@ -269,17 +265,17 @@ main(int argc, char *argv[])
 	}
 
 	bport = (int)port;
-	if ((n = listen_bind(bind_addr, &bport, fds, MAX_LISTEN, err,
-	    sizeof(err))) == -1)
+	if ((n = listen_bind(
+	         bind_addr, &bport, fds, MAX_LISTEN, err, sizeof(err))) == -1)
 		opts_die(bind_addr ? "-b" : "-p", "%s", err);
 	log_info("listening on %s port %d, origin %s, dir %s",
 	    bind_addr ? bind_addr : "*", bport, px.origin.hostport, px.dir);
-	if (px.pidfile != NULL &&
-	    (pidfd = proc_pidfile_open(px.pidfile)) == -1)
+	if (px.pidfile != NULL && (pidfd = proc_pidfile_open(px.pidfile)) == -1)
 		opts_die("-P", "%s: %s", px.pidfile, strerror(errno));
 	if (stats_create(&px.stats, px.stats_file, STATS_KIND_PROXY, 1) == -1)
-		opts_die("-s", "%s: %s", px.stats_file ? px.stats_file :
-		    "(anonymous)", strerror(errno));
+		opts_die("-s", "%s: %s",
+		    px.stats_file ? px.stats_file : "(anonymous)",
+		    strerror(errno));
 	if (px.daemon) {
 		proc_daemonize(px.access_fd);
 		log_init("haulproxy", px.debug, 1);
@@ -289,27 +285,28 @@ main(int argc, char *argv[])
 		proc_pidfile_write(pidfd, px.pidfile);
 	px.slot = &px.stats.slots[0];
 	atomic_store_explicit(&px.slot->pid, getpid(), memory_order_relaxed);
-	atomic_store_explicit(&px.slot->state, SLOT_RUNNING,
-	    memory_order_relaxed);
+	atomic_store_explicit(
+	    &px.slot->state, SLOT_RUNNING, memory_order_relaxed);
 
 	if ((px.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((px.http = evhttp_new(px.base)) == NULL)
 		fatalx("evhttp_new failed");
-	evhttp_set_allowed_methods(px.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(px.http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_PATCH);
 	evhttp_set_timeout(px.http, dc.timeout_s);
 	evhttp_set_max_headers_size(px.http, 16384);
 	evhttp_set_gencb(px.http, serve_cb, NULL);
 	evhttp_set_bevcb(px.http, accept_cb, NULL);
 	for (i = 0; i < n; i++)
 		if ((px.bound[px.nbound++] = evhttp_accept_socket_with_handle(
-		    px.http, fds[i])) == NULL)
+		         px.http, fds[i])) == NULL)
 			fatalx("cannot accept on socket %d", fds[i]);
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++) {
-		struct event *ev = evsignal_new(px.base, sigs[i], signal_cb,
-		    NULL);
+		struct event *ev =
+		    evsignal_new(px.base, sigs[i], signal_cb, NULL);
 
 		if (ev == NULL || evsignal_add(ev, NULL) == -1)
 			fatalx("cannot watch signal %d", sigs[i]);
@@ -328,7 +325,7 @@ main(int argc, char *argv[])
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval flush = { 0, 300000 };
+	struct timeval flush = {0, 300000};
 	struct buf b;
 	int i;
 	char *line, *next;
@@ -342,10 +339,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 			break;
 		px.stopping = 1;
 		log_info("stopping: partial downloads stay resumable");
-		for (i = 0; i < px.nbound; i++)	/* no new connections */
+		for (i = 0; i < px.nbound; i++) /* no new connections */
 			evhttp_del_accept_socket(px.http, px.bound[i]);
 		px.nbound = 0;
-		download_shutdown();	/* answers waiters with 503 */
+		download_shutdown(); /* answers waiters with 503 */
 		/* Let those answers reach the clients before leaving. */
 		event_base_loopexit(px.base, &flush);
 		break;
@@ -354,8 +351,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		_exit(0);
 	case SIGHUP:
 		if (px.access_log != NULL && strcmp(px.access_log, "-") != 0) {
-			fd = open(px.access_log, O_WRONLY | O_APPEND |
-			    O_CREAT | O_CLOEXEC, 0644);
+			fd = open(px.access_log,
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 			if (fd == -1 || dup3(fd, px.access_fd, O_CLOEXEC) == -1)
 				log_warn("reopening %s", px.access_log);
 			if (fd != -1)
@@ -390,24 +387,26 @@ access_log(struct evhttp_request *req, int status, size_t len)
 	if (px.access_fd == -1)
 		return;
 	if (evhttp_request_get_connection(req) != NULL) {
-		evhttp_connection_get_peer(evhttp_request_get_connection(req),
-		    &addr, &port);
+		evhttp_connection_get_peer(
+		    evhttp_request_get_connection(req), &addr, &port);
 		if (addr != NULL) {
 			snprintf(host, sizeof(host), "%s", addr);
 			peer = host;
 		}
 	}
-	ua = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "User-Agent");
+	ua = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "User-Agent");
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	n = snprintf(line, sizeof(line), "%s - - [%s] \"%s %.200s HTTP/1.x\" "
-	    "%d %zu \"-\" \"%.100s\"\n", peer, stamp,
-	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" :
-	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD" :
-	    "OTHER", evhttp_request_get_uri(req), status, len,
-	    ua ? ua : "-");
+	n = snprintf(line, sizeof(line),
+	    "%s - - [%s] \"%s %.200s HTTP/1.x\" "
+	    "%d %zu \"-\" \"%.100s\"\n",
+	    peer, stamp,
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET        ? "GET"
+	        : evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD"
+	                                                             : "OTHER",
+	    evhttp_request_get_uri(req), status, len, ua ? ua : "-");
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(px.access_fd, line, (size_t)n) == -1)
 		stats_add(px.slot, STATS_errors, 1);
@@ -422,23 +421,31 @@ accept_cb(struct event_base *base, void *arg)
 }
 
 static void
-reply(struct evhttp_request *req, int status, const char *type,
-    const char *body)
+reply(
+    struct evhttp_request *req, int status, const char *type, const char *body)
 {
 	struct evbuffer *out = evbuffer_new();
 	size_t len = strlen(body);
 
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Server",
 	    "haulproxy/" PACKAGE_VERSION);
 	if (out != NULL)
 		evbuffer_add(out, body, len);
 	switch (status / 100) {
-	case 2: stats_add(px.slot, STATS_resp_2xx, 1); break;
-	case 3: stats_add(px.slot, STATS_resp_3xx, 1); break;
-	case 4: stats_add(px.slot, STATS_resp_4xx, 1); break;
-	default: stats_add(px.slot, STATS_resp_5xx, 1); break;
+	case 2:
+		stats_add(px.slot, STATS_resp_2xx, 1);
+		break;
+	case 3:
+		stats_add(px.slot, STATS_resp_3xx, 1);
+		break;
+	case 4:
+		stats_add(px.slot, STATS_resp_4xx, 1);
+		break;
+	default:
+		stats_add(px.slot, STATS_resp_5xx, 1);
+		break;
 	}
 	stats_add(px.slot, STATS_bytes_out, len);
 	access_log(req, status, len);
@@ -458,12 +465,12 @@ serve_cb(struct evhttp_request *req, void *arg)
 
 	stats_add(px.slot, STATS_requests, 1);
 	cmd = evhttp_request_get_command(req);
-	if (cmd != EVHTTP_REQ_GET && (cmd != EVHTTP_REQ_HEAD ||
-	    strncmp(uri, "/download/", 10) == 0)) {
+	if (cmd != EVHTTP_REQ_GET &&
+	    (cmd != EVHTTP_REQ_HEAD || strncmp(uri, "/download/", 10) == 0)) {
 		/* HEAD of a download would start it: only GET does. */
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", strncmp(uri, "/download/", 10) == 0 ? "GET" :
-		    "GET, HEAD");
+		    "Allow",
+		    strncmp(uri, "/download/", 10) == 0 ? "GET" : "GET, HEAD");
 		reply(req, 405, "text/plain", "method not allowed\n");
 		return;
 	}
@@ -482,8 +489,9 @@ serve_cb(struct evhttp_request *req, void *arg)
 		if (b.failed)
 			reply(req, 500, "text/plain", "out of memory\n");
 		else
-			reply(req, 200, uri[1] == 'm' ?
-			    "text/plain; version=0.0.4" : "application/json",
+			reply(req, 200,
+			    uri[1] == 'm' ? "text/plain; version=0.0.4"
+			                  : "application/json",
 			    b.data);
 		buf_free(&b);
 		return;
@@ -507,8 +515,8 @@ serve_cb(struct evhttp_request *req, void *arg)
 	sprintf(rpath, "/download/%s", raw);
 	final = xmalloc(strlen(px.dir) + strlen(rel) + 2);
 	sprintf(final, "%s/%s", px.dir, rel);
-	download_request(&px.origin, rpath, final, rel, download_answer_cb,
-	    req);
+	download_request(
+	    &px.origin, rpath, final, rel, download_answer_cb, req);
 	free(raw);
 	free(rpath);
 	free(final);
@@ -525,11 +533,12 @@ download_answer_cb(const struct dl_result *r, void *arg)
 		reply(req, r->status, "text/plain", body);
 		return;
 	}
-	snprintf(body, sizeof(body), "%s\nbytes: %llu\nresumed-from: %llu\n"
-	    "fetched: %llu\nseconds: %.3f\n", r->message,
-	    (unsigned long long)r->bytes,
-	    (unsigned long long)r->resumed_from,
-	    (unsigned long long)r->fetched, r->seconds);
+	snprintf(body, sizeof(body),
+	    "%s\nbytes: %llu\nresumed-from: %llu\n"
+	    "fetched: %llu\nseconds: %.3f\n",
+	    r->message, (unsigned long long)r->bytes,
+	    (unsigned long long)r->resumed_from, (unsigned long long)r->fetched,
+	    r->seconds);
 	reply(req, 200, "text/plain", body);
 }
 
@@ -558,7 +567,7 @@ encode_path(const char *name)
 static void
 human(double v, char *buf, size_t len)
 {
-	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	int u = 0;
 
 	while (v >= 1024 && u < 4) {
@@ -599,8 +608,11 @@ fetch_done_cb(const struct dl_result *r, void *arg)
 			fprintf(stderr, "%s: %s\n", px.fetch_out, r->message);
 		} else if (px.tty) {
 			human((double)r->bytes, a, sizeof(a));
-			human(r->seconds > 0 ? (double)(r->bytes -
-			    r->resumed_from) / r->seconds : 0, c, sizeof(c));
+			human(r->seconds > 0
+			        ? (double)(r->bytes - r->resumed_from) /
+			            r->seconds
+			        : 0,
+			    c, sizeof(c));
 			fprintf(stderr, "%s: %s (%s, %s/s)\n", px.fetch_out,
 			    r->message, a, c);
 		}
@@ -631,7 +643,7 @@ static int
 fetch_main(const char *what, const char *origin_url)
 {
 	char err[256], rel[PATH_MAX_LEN], *rpath, *out, *url, *slash;
-	struct timeval tv = { 0, 250000 };
+	struct timeval tv = {0, 250000};
 	struct event *sint, *sterm;
 	const char *name;
 
@@ -652,15 +664,19 @@ fetch_main(const char *what, const char *origin_url)
 		name = strrchr(rpath, '/') + 1;
 		if (path_decode(name, rel, sizeof(rel), err, sizeof(err)) ==
 		    -1) {
-			fprintf(stderr, "haulproxy: --fetch: no file name in "
-			    "'%s': %s\n", what, err);
+			fprintf(stderr,
+			    "haulproxy: --fetch: no file name in "
+			    "'%s': %s\n",
+			    what, err);
 			return 2;
 		}
 	} else {
 		if (path_decode(what, rel, sizeof(rel), err, sizeof(err)) ==
 		    -1) {
-			fprintf(stderr, "haulproxy: --fetch: bad name '%s': "
-			    "%s\n", what, err);
+			fprintf(stderr,
+			    "haulproxy: --fetch: bad name '%s': "
+			    "%s\n",
+			    what, err);
 			return 2;
 		}
 		out = encode_path(rel);
@@ -678,8 +694,8 @@ fetch_main(const char *what, const char *origin_url)
 	px.fetch_status = 1;
 	px.tty = isatty(STDERR_FILENO);
 	if (px.tty) {
-		px.progress = event_new(px.base, -1, EV_PERSIST, progress_cb,
-		    NULL);
+		px.progress =
+		    event_new(px.base, -1, EV_PERSIST, progress_cb, NULL);
 		event_add(px.progress, &tv);
 	}
 	sint = evsignal_new(px.base, SIGINT, fetch_signal_cb, NULL);

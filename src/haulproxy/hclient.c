@@ -29,19 +29,19 @@
 #include "hclient.h"
 #include "httphdr.h"
 
-#define CHUNK_LINE_MAX 1024	/* a chunk-size line, extensions included */
+#define CHUNK_LINE_MAX 1024 /* a chunk-size line, extensions included */
 #define TRAILER_MAX (16 * 1024)
 
 enum hc_state {
-	S_DOWN,		/* no socket */
-	S_IDLE,		/* connected, nothing asked */
+	S_DOWN, /* no socket */
+	S_IDLE, /* connected, nothing asked */
 	S_CONNECTING,
 	S_WRITING,
 	S_HEAD,
-	S_BODY,		/* Content-Length or to the close */
-	S_CSIZE,	/* chunked: the size line */
+	S_BODY,  /* Content-Length or to the close */
+	S_CSIZE, /* chunked: the size line */
 	S_CDATA,
-	S_CCRLF,	/* the CRLF after a chunk's data */
+	S_CCRLF, /* the CRLF after a chunk's data */
 	S_TRAILER,
 };
 
@@ -54,23 +54,23 @@ struct hc_conn {
 	int timeout_s;
 	int fd;
 	struct event *ev;
-	short ev_what;			/* what ev is set up for */
+	short ev_what; /* what ev is set up for */
 	enum hc_state st;
 	struct addrinfo *ai, *ai_cur;
-	char *req;			/* a copy, kept for a resend */
+	char *req; /* a copy, kept for a resend */
 	size_t req_len, req_off, req_cap;
 	const struct hc_cbs *cbs;
 	void *arg;
-	char *buf;			/* HC_READ bytes */
-	size_t pos, len;		/* unread bytes: buf[pos..len) */
+	char *buf;       /* HC_READ bytes */
+	size_t pos, len; /* unread bytes: buf[pos..len) */
 	enum framing framing;
-	uint64_t left;			/* of the body or of the chunk */
+	uint64_t left; /* of the body or of the chunk */
 	size_t trailer;
 	int keepalive;
-	int reused;			/* served a request before this one */
-	int got_any;			/* a response byte came */
+	int reused;  /* served a request before this one */
+	int got_any; /* a response byte came */
 	int resent;
-	unsigned gen;			/* changes on cancel or done */
+	unsigned gen; /* changes on cancel or done */
 	int in_cb, dead;
 	/* A failure inside hc_request() is reported from the loop. */
 	int sync;
@@ -104,13 +104,13 @@ hc_close(struct hc_conn *c)
 static int
 hc_watch(struct hc_conn *c, short what, int timed)
 {
-	struct timeval tv = { c->timeout_s, 0 };
+	struct timeval tv = {c->timeout_s, 0};
 
 	if (c->ev == NULL || c->ev_what != what) {
 		if (c->ev != NULL)
 			event_free(c->ev);
-		c->ev = event_new(c->base, c->fd, what | EV_PERSIST,
-		    hc_event_cb, c);
+		c->ev = event_new(
+		    c->base, c->fd, what | EV_PERSIST, hc_event_cb, c);
 		if (c->ev == NULL)
 			return -1;
 		c->ev_what = what;
@@ -136,14 +136,14 @@ hc_finish(struct hc_conn *c, enum hc_err err, const char *why)
 		if (hc_watch(c, EV_READ, 0) == -1)
 			hc_close(c);
 	} else {
-		c->st = S_DOWN;		/* hc_test_feed() */
+		c->st = S_DOWN; /* hc_test_feed() */
 		c->pos = c->len = 0;
 	}
 	c->gen++;
 	c->cbs = NULL;
 	c->arg = NULL;
 	if (c->sync) {
-		struct timeval zero = { 0, 0 };
+		struct timeval zero = {0, 0};
 
 		c->pend_cbs = cbs;
 		c->pend_arg = arg;
@@ -216,20 +216,21 @@ hc_connect(struct hc_conn *c)
 		c->ai_cur = c->ai;
 	}
 	for (; c->ai_cur != NULL; c->ai_cur = c->ai_cur->ai_next) {
-		c->fd = socket(c->ai_cur->ai_family, SOCK_STREAM |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		c->fd = socket(c->ai_cur->ai_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (c->fd == -1)
 			continue;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(c->fd, c->ai_cur->ai_addr, c->ai_cur->ai_addrlen)
-		    == 0 || errno == EINPROGRESS) {
+		if (connect(c->fd, c->ai_cur->ai_addr, c->ai_cur->ai_addrlen) ==
+		        0 ||
+		    errno == EINPROGRESS) {
 			c->st = S_CONNECTING;
 			if (hc_watch(c, EV_WRITE, 1) == 0)
 				return 0;
 		}
 		hc_close(c);
 	}
-	c->ai_cur = c->ai;	/* from the first address next time */
+	c->ai_cur = c->ai; /* from the first address next time */
 	return -1;
 }
 
@@ -246,7 +247,8 @@ hc_write(struct hc_conn *c)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (hc_watch(c, EV_WRITE, 1) == -1)
-				hc_finish(c, HC_ENET, "cannot watch the socket");
+				hc_finish(
+				    c, HC_ENET, "cannot watch the socket");
 			return;
 		}
 		if (n == -1) {
@@ -324,17 +326,17 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 			ve--;
 		*ve = '\0';
 		if (first) {
-			if (hc_parse_status(p, (size_t)(ve - p), &status,
-			    &minor) == -1) {
+			if (hc_parse_status(
+			        p, (size_t)(ve - p), &status, &minor) == -1) {
 				*why = "bad status line";
 				goto out;
 			}
 			first = 0;
 		} else if (ve == p) {
-			break;			/* the empty line */
+			break; /* the empty line */
 		} else {
 			if ((colon = strchr(p, ':')) == NULL || colon == p)
-				goto out;	/* folded, or no name */
+				goto out; /* folded, or no name */
 			for (v = p; v < colon; v++)
 				if (!is_tchar((unsigned char)*v))
 					goto out;
@@ -353,12 +355,12 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 			*why = "origin switched protocols";
 			goto out;
 		}
-		r = 1;			/* interim: the real answer follows */
+		r = 1; /* interim: the real answer follows */
 		goto out;
 	}
 	conn = evhttp_find_header(&h, "Connection");
-	c->keepalive = minor >= 1 ? !(conn && httphdr_has_token(conn,
-	    "close")) : 0;
+	c->keepalive =
+	    minor >= 1 ? !(conn && httphdr_has_token(conn, "close")) : 0;
 	te = evhttp_find_header(&h, "Transfer-Encoding");
 	TAILQ_FOREACH(kv, &h, next) {
 		uint64_t n;
@@ -404,11 +406,11 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 	r = c->cbs->head(c->arg, status, &h);
 	c->in_cb--;
 	if (c->gen != gen || c->dead) {
-		r = 2;			/* cancelled from the callback */
+		r = 2; /* cancelled from the callback */
 		goto out;
 	}
 	if (r == -1)
-		r = 3;			/* refused by the caller */
+		r = 3; /* refused by the caller */
 out:
 	evhttp_clear_headers(&h);
 	return r;
@@ -458,8 +460,8 @@ hc_parse(struct hc_conn *c)
 			p = c->buf + c->pos;
 			e = NULL;
 			for (nl = memchr(p, '\n', c->len - c->pos); nl != NULL;
-			    nl = memchr(nl + 1, '\n', (size_t)(c->buf + c->len -
-			    nl - 1))) {
+			     nl = memchr(nl + 1, '\n',
+			         (size_t)(c->buf + c->len - nl - 1))) {
 				if (nl + 1 < c->buf + c->len && nl[1] == '\n') {
 					e = nl + 2;
 					break;
@@ -479,7 +481,8 @@ hc_parse(struct hc_conn *c)
 				return 1;
 			}
 			if ((size_t)(e - p) > HC_HEAD_MAX) {
-				hc_finish(c, HC_EPROTO, "response head too large");
+				hc_finish(
+				    c, HC_EPROTO, "response head too large");
 				return 0;
 			}
 			r = hc_head(c, p, e, &why);
@@ -492,7 +495,7 @@ hc_parse(struct hc_conn *c)
 			}
 			c->pos = (size_t)(e - c->buf);
 			if (r == 1)
-				continue;	/* 1xx: parse the next head */
+				continue; /* 1xx: parse the next head */
 			if (c->framing == F_NONE) {
 				hc_finish(c, HC_OK, NULL);
 				return 0;
@@ -544,8 +547,9 @@ hc_parse(struct hc_conn *c)
 				v = v * 16 + (uint64_t)x;
 			}
 			/* After the digits: extensions, or the line's end. */
-			if (digits == 0 || (p < nl && *p != ';' && *p != ' ' &&
-			    *p != '\t' && !(*p == '\r' && p + 1 == nl))) {
+			if (digits == 0 ||
+			    (p < nl && *p != ';' && *p != ' ' && *p != '\t' &&
+			        !(*p == '\r' && p + 1 == nl))) {
 				hc_finish(c, HC_EPROTO, "bad chunk size");
 				return 0;
 			}
@@ -576,7 +580,8 @@ hc_parse(struct hc_conn *c)
 			} else if (n < 2 && (n == 0 || p[0] == '\r')) {
 				return 1;
 			} else {
-				hc_finish(c, HC_EPROTO, "no CRLF after a chunk");
+				hc_finish(
+				    c, HC_EPROTO, "no CRLF after a chunk");
 				return 0;
 			}
 			c->st = S_CSIZE;
@@ -585,9 +590,10 @@ hc_parse(struct hc_conn *c)
 			p = c->buf + c->pos;
 			nl = memchr(p, '\n', c->len - c->pos);
 			if (nl == NULL) {
-				if (c->trailer + (c->len - c->pos) > TRAILER_MAX) {
-					hc_finish(c, HC_EPROTO,
-					    "trailer too large");
+				if (c->trailer + (c->len - c->pos) >
+				    TRAILER_MAX) {
+					hc_finish(
+					    c, HC_EPROTO, "trailer too large");
 					return 0;
 				}
 				return 1;
@@ -644,17 +650,20 @@ hc_readable(struct hc_conn *c)
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n == 0 && c->st == S_BODY && c->framing == F_CLOSE) {
-			hc_finish(c, HC_OK, NULL);	/* close-delimited */
+			hc_finish(c, HC_OK, NULL); /* close-delimited */
 			return;
 		}
 		if (n <= 0) {
 			if (!c->got_any)
-				hc_fail_net(c, n == 0 ? "origin closed the "
-				    "connection" : "connection reset");
+				hc_fail_net(c,
+				    n == 0 ? "origin closed the "
+				             "connection"
+				           : "connection reset");
 			else
-				hc_finish(c, HC_ENET, n == 0 ? "origin closed "
-				    "the connection early" :
-				    "connection reset");
+				hc_finish(c, HC_ENET,
+				    n == 0 ? "origin closed "
+				             "the connection early"
+				           : "connection reset");
 			return;
 		}
 		c->got_any = 1;
@@ -662,7 +671,7 @@ hc_readable(struct hc_conn *c)
 		if (hc_parse(c) == 0)
 			return;
 		if ((size_t)n < room)
-			return;		/* drained: wait for the next event */
+			return; /* drained: wait for the next event */
 	}
 }
 
@@ -756,7 +765,7 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 
 	if (c->cbs != NULL || c->pend_cbs != NULL || c->dead)
 		return -1;
-	if (len > c->req_cap) {		/* grown, not allocated per request */
+	if (len > c->req_cap) { /* grown, not allocated per request */
 		if ((copy = realloc(c->req, len)) == NULL)
 			return -1;
 		c->req = copy;
@@ -815,7 +824,7 @@ hc_free(struct hc_conn *c)
 		return;
 	hc_detach(c);
 	if (c->in_cb > 0) {
-		c->dead = 1;	/* finish once the handler unwinds */
+		c->dead = 1; /* finish once the handler unwinds */
 		return;
 	}
 	hc_close(c);
@@ -849,7 +858,8 @@ hc_test_feed(struct hc_conn *c, const char *data, size_t len,
 		if (c->st == S_BODY && c->framing == F_CLOSE)
 			hc_finish(c, HC_OK, NULL);
 		else
-			hc_finish(c, HC_ENET, "origin closed the connection "
+			hc_finish(c, HC_ENET,
+			    "origin closed the connection "
 			    "early");
 		return 0;
 	}

@@ -29,15 +29,15 @@ struct event_base;
 struct evkeyvalq;
 struct hc_conn;
 
-#define HC_READ (128 * 1024)	/* one read(2) at most */
-#define HC_HEAD_MAX (32 * 1024)	/* a response head larger is refused */
+#define HC_READ (128 * 1024)    /* one read(2) at most */
+#define HC_HEAD_MAX (32 * 1024) /* a response head larger is refused */
 
 enum hc_err {
 	HC_OK = 0,
-	HC_ENET,	/* cannot connect, reset, closed early */
-	HC_ETIMEOUT,	/* no progress for the timeout */
-	HC_EPROTO,	/* a response that cannot be parsed or framed */
-	HC_EABORT,	/* a callback returned -1 */
+	HC_ENET,     /* cannot connect, reset, closed early */
+	HC_ETIMEOUT, /* no progress for the timeout */
+	HC_EPROTO,   /* a response that cannot be parsed or framed */
+	HC_EABORT,   /* a callback returned -1 */
 };
 
 struct hc_cbs {
@@ -50,8 +50,8 @@ struct hc_cbs {
 };
 
 /* A connection object; it connects on the first request.  NULL: ENOMEM. */
-struct hc_conn *hc_new(struct event_base *, const char *host,
-    unsigned short port, int timeout_s);
+struct hc_conn *hc_new(
+    struct event_base *, const char *host, unsigned short port, int timeout_s);
 /*
  * Send one request (the complete head, CRLF CRLF included).  0, or -1
  * when a request is already in flight or memory runs out; errors after
@@ -70,7 +70,7 @@ int hc_parse_status(const char *line, size_t len, int *status, int *minor);
  * The first call starts the exchange with cbs.  1 when more bytes are
  * needed, 0 once done() has run, -1 when misused.
  */
-int hc_test_feed(struct hc_conn *, const char *, size_t,
-    const struct hc_cbs *, void *arg);
+int hc_test_feed(
+    struct hc_conn *, const char *, size_t, const struct hc_cbs *, void *arg);
 
 #endif

@@ -46,8 +46,8 @@
 #define JOURNAL_VERSION 2
 #define JOURNAL_VALIDATOR_MAX 256
 #define JOURNAL_HEAD (48 + JOURNAL_VALIDATOR_MAX)
-#define JOURNAL_MAX_CHUNKS (1u << 26)	/* 32 TiB at 512 KiB chunks */
-#define JOURNAL_CHUNK_MAX ((uint64_t)1 << 30)	/* largest chunk size */
+#define JOURNAL_MAX_CHUNKS (1u << 26)         /* 32 TiB at 512 KiB chunks */
+#define JOURNAL_CHUNK_MAX ((uint64_t)1 << 30) /* largest chunk size */
 #define JOURNAL_COMPLETE 0x1
 
 struct journal {
@@ -55,10 +55,10 @@ struct journal {
 	uint32_t flags;
 	uint64_t size;
 	uint64_t chunk_size;
-	uint32_t nchunks;		/* ceil(size / chunk_size) */
-	char validator[JOURNAL_VALIDATOR_MAX + 1];	/* NUL-terminated */
-	uint8_t *bitmap;		/* (nchunks + 7) / 8 bytes, owned */
-	uint32_t *crc;			/* nchunks CRC-32s (see above), owned */
+	uint32_t nchunks;                          /* ceil(size / chunk_size) */
+	char validator[JOURNAL_VALIDATOR_MAX + 1]; /* NUL-terminated */
+	uint8_t *bitmap; /* (nchunks + 7) / 8 bytes, owned */
+	uint32_t *crc;   /* nchunks CRC-32s (see above), owned */
 };
 
 /*
@@ -85,15 +85,15 @@ size_t journal_encode(const struct journal *, void *buf, size_t len);
  * Decode and check one record; 0, or -1 with err (a version 1 record:
  * "journal version 1: written by an older haulproxy").
  */
-int journal_decode(const void *buf, size_t len, struct journal *,
-    char *err, size_t errlen);
+int journal_decode(
+    const void *buf, size_t len, struct journal *, char *err, size_t errlen);
 /*
  * Pick the newest valid record of a journal file's contents (two records
  * of the same size).  0 with j filled, or -1 with err when neither is
  * valid.
  */
-int journal_load_image(const void *img, size_t len, struct journal *,
-    char *err, size_t errlen);
+int journal_load_image(
+    const void *img, size_t len, struct journal *, char *err, size_t errlen);
 
 static inline int
 journal_has(const struct journal *j, uint32_t i)
@@ -133,7 +133,7 @@ journal_crc(const struct journal *j, uint32_t i)
 static inline void
 journal_clear(struct journal *j, uint32_t i)
 {
-	j->bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+	j->bitmap[i / 8] &= (uint8_t) ~(1u << (i % 8));
 	j->crc[i] = 0;
 	j->flags &= ~(uint32_t)JOURNAL_COMPLETE;
 }
@@ -143,8 +143,7 @@ uint32_t journal_count(const struct journal *);
 
 /* I/O. */
 /* Read and load a journal file; 0, or -1 with err (missing: errno ENOENT). */
-int journal_read(const char *path, struct journal *, char *err,
-    size_t errlen);
+int journal_read(const char *path, struct journal *, char *err, size_t errlen);
 /*
  * Write j as its next record (seq incremented first, alternating slots)
  * with pwrite and fdatasync.  The caller has synced the data the bitmap

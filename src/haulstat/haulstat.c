@@ -22,19 +22,15 @@
 #include "util.h"
 
 static void usage(FILE *, int) __attribute__((noreturn));
-static void show(const struct stats_region *, const uint64_t *, double,
-    int);
+static void show(const struct stats_region *, const uint64_t *, double, int);
 
 static volatile sig_atomic_t done;
 
-static const struct option longopts[] = {
-	{ "once", no_argument, NULL, '1' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
+static const struct option longopts[] = {{"once", no_argument, NULL, '1'},
+    {"json", no_argument, NULL, 'j'},
+    {"interval", required_argument, NULL, 'i'},
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
 
 static void
 usage(FILE *f, int status)
@@ -51,8 +47,7 @@ on_signal(int sig)
 
 /* Totals with per-second rates (since start when prev is NULL). */
 static void
-show(const struct stats_region *r, const uint64_t *prev, double secs,
-    int live)
+show(const struct stats_region *r, const uint64_t *prev, double secs, int live)
 {
 	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
 	unsigned who = r->hdr->kind == STATS_KIND_HAULD ? STATS_D : STATS_P;
@@ -68,9 +63,9 @@ show(const struct stats_region *r, const uint64_t *prev, double secs,
 	    stats_kind_name(r->hdr->kind), (long long)r->hdr->master_pid,
 	    alive ? "" : " (not running)", up,
 	    (unsigned long long)atomic_load_explicit(
-		&r->hdr->worker_restarts, memory_order_relaxed));
-	printf("%-22s %16s %14s\n", "counter", "total", prev ? "per second" :
-	    "avg per second");
+	        &r->hdr->worker_restarts, memory_order_relaxed));
+	printf("%-22s %16s %14s\n", "counter", "total",
+	    prev ? "per second" : "avg per second");
 	for (f = 0; f < STATS_NFIELDS; f++) {
 		double rate;
 
@@ -82,8 +77,9 @@ show(const struct stats_region *r, const uint64_t *prev, double secs,
 			continue;
 		}
 		if (prev != NULL)
-			rate = secs > 0 && tot[f] >= prev[f] ?
-			    (double)(tot[f] - prev[f]) / secs : 0;
+			rate = secs > 0 && tot[f] >= prev[f]
+			    ? (double)(tot[f] - prev[f]) / secs
+			    : 0;
 		else
 			rate = up > 0 ? (double)tot[f] / (double)up : 0;
 		printf("%-22s %16llu %14.1f\n", stats_field_name[f],
@@ -92,16 +88,16 @@ show(const struct stats_region *r, const uint64_t *prev, double secs,
 	printf("\n%-5s %-8s %-9s %12s %16s %6s\n", "slot", "pid", "state",
 	    "requests", "bytes_out", "conns");
 	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(&r->slots[i].state,
-		    memory_order_relaxed);
+		unsigned st = atomic_load_explicit(
+		    &r->slots[i].state, memory_order_relaxed);
 
 		if (st == SLOT_FREE)
 			continue;
 		stats_slot_read(&r->slots[i], v);
 		printf("%-5u %-8lld %-9s %12llu %16llu %6llu\n", i,
-		    (long long)atomic_load_explicit(&r->slots[i].pid,
-			memory_order_relaxed), stats_state_name(st),
-		    (unsigned long long)v[STATS_requests],
+		    (long long)atomic_load_explicit(
+		        &r->slots[i].pid, memory_order_relaxed),
+		    stats_state_name(st), (unsigned long long)v[STATS_requests],
 		    (unsigned long long)v[STATS_bytes_out],
 		    (unsigned long long)v[STATS_conn_open]);
 	}
@@ -120,8 +116,8 @@ main(int argc, char *argv[])
 
 	opts_progname = "haulstat";
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":1ji:hV", longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":1ji:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '1':
 			once = 1;
@@ -143,7 +139,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "haulstat: expected one stats file "
+		fprintf(stderr,
+		    "haulstat: expected one stats file "
 		    "(see haulstat --help)\n");
 		return 2;
 	}

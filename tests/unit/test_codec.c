@@ -917,7 +917,8 @@ test_reset(void)
 			if (k > 0)
 				CHECK_INT(codec_reset(c), 0);
 			if (k == 2) {
-				/* Bad magic: CODEC_ERROR, sticky until reset. */
+				/* Bad magic: CODEC_ERROR, sticky until reset.
+				 */
 				st = codec_run(c, "\x1f\x8c", 2, &used, out,
 				    sizeof(out), &made, 1);
 				CHECK_INT(st, CODEC_ERROR);
@@ -927,14 +928,14 @@ test_reset(void)
 				    sizeof(out), &made, 0);
 				CHECK_INT(st, CODEC_OK);
 				CHECK_INT(codec_reset(c), 0);
-				st = codec_run(c, fresh.p, fresh.len / 2,
-				    &used, out, sizeof(out), &made, 0);
+				st = codec_run(c, fresh.p, fresh.len / 2, &used,
+				    out, sizeof(out), &made, 0);
 				CHECK_INT(st, CODEC_OK);
 			}
 			if (k >= 2)
 				CHECK_INT(codec_reset(c), 0);
-			st = run_into(c, fresh.p, fresh.len, 1000, 65536,
-			    &plain);
+			st = run_into(
+			    c, fresh.p, fresh.len, 1000, 65536, &plain);
 			CHECK_INT(st, CODEC_END);
 			CHECK(plain.len == len &&
 			    memcmp(plain.p, text, len) == 0);

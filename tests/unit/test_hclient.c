@@ -66,7 +66,7 @@ t_done(void *arg, enum hc_err err, const char *why)
 	g->dones++;
 }
 
-static const struct hc_cbs cbs = { t_head, t_body, t_done };
+static const struct hc_cbs cbs = {t_head, t_body, t_done};
 static struct event_base *base;
 
 /* Feed resp in pieces of step bytes (0: whole), then EOF if eof. */
@@ -92,94 +92,93 @@ feed(const char *resp, size_t len, size_t step, int eof, struct got *g)
 
 struct row {
 	const char *resp;
-	int eof;		/* the origin closes after resp */
-	enum hc_err err;	/* -1: not done yet (needs more) */
+	int eof;         /* the origin closes after resp */
+	enum hc_err err; /* -1: not done yet (needs more) */
 	int status;
 	const char *body;
 };
 
 #define H11 "HTTP/1.1 206 Partial Content\r\n"
 static const struct row rows[] = {
-	/* Well-formed. */
-	{H11 "Content-Length: 5\r\n\r\nhello", 0, HC_OK, 206, "hello"},
-	{"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi", 0, HC_OK, 200, "hi"},
-	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "5\r\nhello\r\n6;ext=\"a\"\r\n world\r\n0\r\nX-T: 1\r\n\r\n", 0,
-	    HC_OK, 200, "hello world"},
-	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "A\r\n0123456789\r\na \r\nabcdefghij\r\n0\r\n\r\n", 0, HC_OK, 200,
-	    "0123456789abcdefghij"},
-	{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
-	    H11 "Content-Length: 3\r\n\r\nabc", 0, HC_OK, 206, "abc"},
-	{"HTTP/1.1 204 No Content\r\n\r\n", 0, HC_OK, 204, ""},
-	{"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 0, HC_OK,
-	    304, ""},
-	{H11 "Content-Length: 0\r\n\r\n", 0, HC_OK, 206, ""},
-	{H11 "Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, HC_OK,
-	    206, "abc"},
-	/* Transfer-Encoding wins over Content-Length. */
-	{H11 "Content-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "1\r\nz\r\n0\r\n\r\n", 0, HC_OK, 206, "z"},
-	/* No length: the body runs to the close. */
-	{H11 "\r\nuntil close", 1, HC_OK, 206, "until close"},
-	{H11 "Transfer-Encoding: gzip\r\n\r\nxyz", 1, HC_OK, 206, "xyz"},
-	{"HTTP/1.0 200 OK\r\n\r\nold", 1, HC_OK, 200, "old"},
-	{H11 "Content-Length: 5\r\n\r\nhel", 0, -1, 206, "hel"},
-	/* Closed early. */
-	{H11 "Content-Length: 5\r\n\r\nhel", 1, HC_ENET, 206, "hel"},
-	{H11 "Content-Len", 1, HC_ENET, 0, ""},
-	{"", 1, HC_ENET, 0, ""},
-	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", 1,
-	    HC_ENET, 200, "hel"},
-	{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", 1,
-	    HC_ENET, 200, ""},
-	/* Bad status lines. */
-	{"HTTP/2 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"HTTP/1.1 20 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"HTTP/1.1 2000 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"HTTP/1.1 600 Odd\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"ICY 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"http/1.1 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"\r\nHTTP/1.1 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{"HTTP/1.1 101 Switching\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	/* Bad headers. */
-	{H11 "Content-Length: 1\r\n folded\r\n\r\nx", 0, HC_EPROTO, 0, ""},
-	{H11 "Content-Length : 1\r\n\r\nx", 0, HC_EPROTO, 0, ""},
-	{H11 ": empty name\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{H11 "no colon\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{H11 "Bad\x01Name: 1\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	/* Bad lengths. */
-	{H11 "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 0,
-	    HC_EPROTO, 0, ""},
-	{H11 "Content-Length: -1\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{H11 "Content-Length: 5x\r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{H11 "Content-Length: 3, 3\r\n\r\nabc", 0, HC_EPROTO, 0, ""},
-	{H11 "Content-Length: \r\n\r\n", 0, HC_EPROTO, 0, ""},
-	{H11 "Content-Length: 99999999999999999999999\r\n\r\n", 0, HC_EPROTO,
-	    0, ""},
-	{"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0,
-	    HC_EPROTO, 0, ""},
-	/* Bad chunked framing. */
-	{H11 "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 0, HC_EPROTO, 206,
-	    ""},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n-5\r\n", 0, HC_EPROTO, 206,
-	    ""},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n\r\n", 0, HC_EPROTO, 206,
-	    ""},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", 0,
-	    HC_EPROTO, 206, ""},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n5x\r\nhello\r\n", 0,
-	    HC_EPROTO, 206, ""},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n",
-	    0, HC_EPROTO, 206, "hello"},
-	{H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\r0\r\n\r\n",
-	    0, HC_EPROTO, 206, "hello"},
+    /* Well-formed. */
+    {H11 "Content-Length: 5\r\n\r\nhello", 0, HC_OK, 206, "hello"},
+    {"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi", 0, HC_OK, 200, "hi"},
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "5\r\nhello\r\n6;ext=\"a\"\r\n world\r\n0\r\nX-T: 1\r\n\r\n",
+        0, HC_OK, 200, "hello world"},
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "A\r\n0123456789\r\na \r\nabcdefghij\r\n0\r\n\r\n",
+        0, HC_OK, 200, "0123456789abcdefghij"},
+    {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n" H11
+     "Content-Length: 3\r\n\r\nabc",
+        0, HC_OK, 206, "abc"},
+    {"HTTP/1.1 204 No Content\r\n\r\n", 0, HC_OK, 204, ""},
+    {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 0, HC_OK, 304,
+        ""},
+    {H11 "Content-Length: 0\r\n\r\n", 0, HC_OK, 206, ""},
+    {H11 "Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, HC_OK, 206,
+        "abc"},
+    /* Transfer-Encoding wins over Content-Length. */
+    {H11 "Content-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "1\r\nz\r\n0\r\n\r\n",
+        0, HC_OK, 206, "z"},
+    /* No length: the body runs to the close. */
+    {H11 "\r\nuntil close", 1, HC_OK, 206, "until close"},
+    {H11 "Transfer-Encoding: gzip\r\n\r\nxyz", 1, HC_OK, 206, "xyz"},
+    {"HTTP/1.0 200 OK\r\n\r\nold", 1, HC_OK, 200, "old"},
+    {H11 "Content-Length: 5\r\n\r\nhel", 0, -1, 206, "hel"},
+    /* Closed early. */
+    {H11 "Content-Length: 5\r\n\r\nhel", 1, HC_ENET, 206, "hel"},
+    {H11 "Content-Len", 1, HC_ENET, 0, ""},
+    {"", 1, HC_ENET, 0, ""},
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", 1,
+        HC_ENET, 200, "hel"},
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", 1, HC_ENET,
+        200, ""},
+    /* Bad status lines. */
+    {"HTTP/2 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"HTTP/1.1 20 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"HTTP/1.1 2000 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"HTTP/1.1 600 Odd\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"ICY 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"http/1.1 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"\r\nHTTP/1.1 200 OK\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {"HTTP/1.1 101 Switching\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    /* Bad headers. */
+    {H11 "Content-Length: 1\r\n folded\r\n\r\nx", 0, HC_EPROTO, 0, ""},
+    {H11 "Content-Length : 1\r\n\r\nx", 0, HC_EPROTO, 0, ""},
+    {H11 ": empty name\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {H11 "no colon\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {H11 "Bad\x01Name: 1\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    /* Bad lengths. */
+    {H11 "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 0, HC_EPROTO, 0,
+        ""},
+    {H11 "Content-Length: -1\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {H11 "Content-Length: 5x\r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {H11 "Content-Length: 3, 3\r\n\r\nabc", 0, HC_EPROTO, 0, ""},
+    {H11 "Content-Length: \r\n\r\n", 0, HC_EPROTO, 0, ""},
+    {H11 "Content-Length: 99999999999999999999999\r\n\r\n", 0, HC_EPROTO, 0,
+        ""},
+    {"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0,
+        HC_EPROTO, 0, ""},
+    /* Bad chunked framing. */
+    {H11 "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 0, HC_EPROTO, 206, ""},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n-5\r\n", 0, HC_EPROTO, 206, ""},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n\r\n", 0, HC_EPROTO, 206, ""},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", 0, HC_EPROTO,
+        206, ""},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n5x\r\nhello\r\n", 0, HC_EPROTO, 206,
+        ""},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n", 0,
+        HC_EPROTO, 206, "hello"},
+    {H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\r0\r\n\r\n", 0,
+        HC_EPROTO, 206, "hello"},
 };
 
 static void
 test_rows(void)
 {
-	static const size_t steps[] = { 0, 1, 2, 7 };
+	static const size_t steps[] = {0, 1, 2, 7};
 	struct got g;
 	size_t i, s;
 
@@ -191,20 +190,23 @@ test_rows(void)
 			if ((int)r->err == -1) {
 				if (g.dones != 0)
 					FAILF("row %zu step %zu: done, want "
-					    "more", i, steps[s]);
+					      "more",
+					    i, steps[s]);
 			} else if (g.dones != 1 || g.err != r->err) {
 				FAILF("row %zu step %zu: dones %d err %d, want "
-				    "err %d", i, steps[s], g.dones, g.err,
-				    r->err);
+				      "err %d",
+				    i, steps[s], g.dones, g.err, r->err);
 			}
 			if (r->status != 0 && g.status != r->status)
 				FAILF("row %zu step %zu: status %d, want %d", i,
 				    steps[s], g.status, r->status);
-			if (r->err == HC_OK && (g.body_len != strlen(r->body) ||
-			    memcmp(g.body, r->body, g.body_len) != 0))
+			if (r->err == HC_OK &&
+			    (g.body_len != strlen(r->body) ||
+			        memcmp(g.body, r->body, g.body_len) != 0))
 				FAILF("row %zu step %zu: body \"%.*s\", want "
-				    "\"%s\"", i, steps[s], (int)g.body_len,
-				    g.body, r->body);
+				      "\"%s\"",
+				    i, steps[s], (int)g.body_len, g.body,
+				    r->body);
 		}
 	}
 }
@@ -226,8 +228,9 @@ test_limits(void)
 	CHECK_INT(g.err, HC_EPROTO);
 	CHECK_INT(g.heads, 0);
 	/* A trailer that never ends. */
-	n = (size_t)sprintf(resp, H11 "Transfer-Encoding: chunked\r\n\r\n"
-	    "0\r\n");
+	n = (size_t)sprintf(resp,
+	    H11 "Transfer-Encoding: chunked\r\n\r\n"
+	        "0\r\n");
 	while (n < big)
 		n += (size_t)sprintf(resp + n, "X-Pad: 0123456789\r\n");
 	feed(resp, n, 0, 0, &g);
@@ -292,9 +295,9 @@ int
 main(void)
 {
 	static const struct unit_test tests[] = {
-		{ "rows", test_rows },
-		{ "limits", test_limits },
-		{ "big_body", test_big_body },
+	    {"rows", test_rows},
+	    {"limits", test_limits},
+	    {"big_body", test_big_body},
 	};
 	int r;
 

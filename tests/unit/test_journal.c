@@ -117,8 +117,8 @@ struct hostile {
 	const char *want; /* substring of the error; NULL: still valid */
 };
 
-#define B_BITMAP JOURNAL_HEAD      /* bytes 304 and 305 */
-#define B_CRCS (JOURNAL_HEAD + 2)   /* chunk CRCs, 306 to 345 */
+#define B_BITMAP JOURNAL_HEAD         /* bytes 304 and 305 */
+#define B_CRCS (JOURNAL_HEAD + 2)     /* chunk CRCs, 306 to 345 */
 #define B_CRC (JOURNAL_HEAD + 2 + 40) /* the record CRC, 346 */
 #define OLDER "journal version 1: written by an older haulproxy"
 
@@ -155,8 +155,7 @@ static const struct hostile hostile_cases[] = {
     /* 49 chunks: CRC array and record CRC end at byte 511. */
     {"nchunks 49, last in one sector", 40, 4, E_SET, 49, 1, "chunk count"},
     {"nchunks 50, two sectors", 40, 4, E_SET, 50, 1, "truncated"},
-    {"nchunks at the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS, 1,
-        "truncated"},
+    {"nchunks at the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS, 1, "truncated"},
     {"nchunks over the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS + 1, 1,
         "too many chunks"},
     {"nchunks max", 40, 4, E_SET, 0xffffffffu, 1, "too many chunks"},
@@ -189,8 +188,7 @@ static const struct hostile hostile_cases[] = {
     {"chunk CRC, no reseal", B_CRCS + 1, 1, E_XOR, 0x10, 0, "CRC mismatch"},
     {"chunk 9 CRC last byte, no reseal", B_CRCS + 39, 1, E_XOR, 0x80, 0,
         "CRC mismatch"},
-    {"CRC for chunk 1, no reseal", B_CRCS + 4, 4, E_SET, 7, 0,
-        "CRC mismatch"},
+    {"CRC for chunk 1, no reseal", B_CRCS + 4, 4, E_SET, 7, 0, "CRC mismatch"},
     {"CRC flipped", B_CRC, 1, E_XOR, 0x01, 0, "CRC"},
     {"CRC last byte", B_CRC + 3, 1, E_XOR, 0x80, 0, "CRC"},
     {"seq, no reseal", 16, 8, E_SET, 2, 0, "CRC"},
@@ -873,9 +871,11 @@ test_hostile(void)
 			/* Resealed CRCs are believed: checking them against
 			 * the part file is download.c's work. */
 			else if (c->off >= B_CRCS && c->off < B_CRC &&
-			    journal_crc(&out, (uint32_t)(c->off - B_CRCS) / 4) !=
+			    journal_crc(
+			        &out, (uint32_t)(c->off - B_CRCS) / 4) !=
 			        (uint32_t)get_le(
-			            buf + B_CRCS + (c->off - B_CRCS) / 4 * 4, 4))
+			            buf + B_CRCS + (c->off - B_CRCS) / 4 * 4,
+			            4))
 				FAILF("%s: chunk CRC not as written", c->desc);
 			journal_free(&out);
 			continue;
@@ -1057,7 +1057,8 @@ test_file_cycle(void)
 
 	/* Three writes, each recording one more chunk. */
 	for (s = 1; s <= 3; s++) {
-		journal_set_crc(&j, (uint32_t)s - 1, (uint32_t)(0xc0de0000 + s));
+		journal_set_crc(
+		    &j, (uint32_t)s - 1, (uint32_t)(0xc0de0000 + s));
 		CHECK_INT(journal_write(fd, &j), 0);
 		CHECK_INT(j.seq, s);
 		if (s == 1) {

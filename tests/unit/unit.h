@@ -12,33 +12,33 @@
 
 static int unit_failures;
 
-#define FAILF(...)                                                       \
-	do {                                                             \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);         \
-		fprintf(stderr, __VA_ARGS__);                            \
-		fputc('\n', stderr);                                     \
-		unit_failures++;                                         \
+#define FAILF(...)                                                             \
+	do {                                                                   \
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                \
+		fprintf(stderr, __VA_ARGS__);                                  \
+		fputc('\n', stderr);                                           \
+		unit_failures++;                                               \
 	} while (0)
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond))                                             \
-			FAILF("check failed: %s", #cond);                \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			FAILF("check failed: %s", #cond);                      \
 	} while (0)
 
-#define CHECK_INT(got, want)                                             \
-	do {                                                             \
-		long long g_ = (long long)(got), w_ = (long long)(want); \
-		if (g_ != w_)                                            \
-			FAILF("%s = %lld, want %lld", #got, g_, w_);     \
+#define CHECK_INT(got, want)                                                   \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		if (g_ != w_)                                                  \
+			FAILF("%s = %lld, want %lld", #got, g_, w_);           \
 	} while (0)
 
-#define CHECK_STR(got, want)                                             \
-	do {                                                             \
-		const char *g_ = (got), *w_ = (want);                    \
+#define CHECK_STR(got, want)                                                   \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
 		if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0) \
-			FAILF("%s = \"%s\", want \"%s\"", #got,          \
-			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");     \
+			FAILF("%s = \"%s\", want \"%s\"", #got,                \
+			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");           \
 	} while (0)
 
 struct unit_test {
@@ -62,10 +62,10 @@ unit_run(const struct unit_test *t, size_t n)
 	return unit_failures == 0 ? 0 : 1;
 }
 
-#define UNIT_MAIN(table)                                                 \
-	int main(void)                                                   \
-	{                                                                \
-		return unit_run(table, sizeof(table) / sizeof(table[0])); \
+#define UNIT_MAIN(table)                                                       \
+	int main(void)                                                         \
+	{                                                                      \
+		return unit_run(table, sizeof(table) / sizeof(table[0]));      \
 	}
 
 #endif
