@@ -31,7 +31,9 @@ struct span {
 
 static int hh_is_ows(char);
 static const char *hh_skip_ows(const char *);
-static int hh_is_tchar(char);
+static char *hh_eol(char *, char *, char **);
+static enum httphdr_err hh_field_line(
+    char *, char *, int, struct httphdr_field *);
 static size_t hh_token_len(const char *);
 static size_t hh_quoted_len(const char *);
 static int hh_span_eq(struct span, const char *);
@@ -70,13 +72,13 @@ hh_skip_ows(const char *p)
 }
 
 /* tchar, RFC 9110 5.6.2; by hand, so bytes >= 0x80 are never tokens. */
-static int
-hh_is_tchar(char c)
+int
+httphdr_tchar(int c)
 {
 	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z'))
 		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return c > 0 && c < 0x80 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static size_t
@@ -84,7 +86,7 @@ hh_token_len(const char *p)
 {
 	size_t n = 0;
 
-	while (hh_is_tchar(p[n]))
+	while (httphdr_tchar((unsigned char)p[n]))
 		n++;
 	return n;
 }
@@ -135,6 +137,129 @@ httphdr_count(const struct httphdr_field *f, size_t n, const char *name)
 		if (strcasecmp(f[i].name, name) == 0)
 			k++;
 	return k;
+}
+
+/*
+ * The line at p: returns the byte after its LF (or end when it has
+ * none), and *le where the line proper ends, before a CR of a CRLF.
+ */
+static char *
+hh_eol(char *p, char *end, char **le)
+{
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (nl == NULL) {
+		*le = end;
+		return end;
+	}
+	*le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+	return nl + 1;
+}
+
+/* One field line, p[0..le) without its line end, parsed in place. */
+static enum httphdr_err
+hh_field_line(char *p, char *le, int flags, struct httphdr_field *f)
+{
+	char *q, *colon, *v;
+
+	if (flags & HTTPHDR_STRICT)
+		for (q = p; q < le; q++)
+			if (((unsigned char)*q < 0x20 && *q != '\t') ||
+			    *q == 0x7f)
+				return HTTPHDR_ECTL;
+	if (hh_is_ows(*p))
+		return HTTPHDR_EFOLD;
+	colon = memchr(p, ':', (size_t)(le - p));
+	if (colon == NULL || colon == p)
+		return HTTPHDR_ELINE;
+	for (q = p; q < colon; q++)
+		if (!httphdr_tchar((unsigned char)*q))
+			return HTTPHDR_ENAME;
+	*colon = '\0';
+	for (v = colon + 1; v < le && hh_is_ows(*v); v++)
+		;
+	while (le > v && hh_is_ows(le[-1]))
+		le--;
+	*le = '\0';
+	f->name = p;
+	f->value = v;
+	return HTTPHDR_OK;
+}
+
+enum httphdr_err
+httphdr_fields_parse(char *p, char *end, int flags, struct httphdr_field *f,
+    size_t max, size_t *n)
+{
+	struct httphdr_field one;
+	enum httphdr_err e;
+	char *next, *le;
+
+	for (; p < end; p = next) {
+		next = hh_eol(p, end, &le);
+		if (le == p)
+			break; /* the blank line */
+		if ((e = hh_field_line(p, le, flags, &one)) != HTTPHDR_OK)
+			return e;
+		if (*n == max)
+			return HTTPHDR_EMANY;
+		f[(*n)++] = one;
+	}
+	return HTTPHDR_OK;
+}
+
+const char *
+httphdr_strerror(enum httphdr_err e)
+{
+	switch (e) {
+	case HTTPHDR_OK:
+		return "no error";
+	case HTTPHDR_ECTL:
+		return "control byte in header field";
+	case HTTPHDR_EFOLD:
+		return "obsolete line folding";
+	case HTTPHDR_ELINE:
+		return "malformed header field";
+	case HTTPHDR_ENAME:
+		return "bad header field name";
+	case HTTPHDR_EMANY:
+		return "too many header fields";
+	}
+	return "bad header field";
+}
+
+int
+httphdr_content_length(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+httphdr_length(const struct httphdr_field *f, size_t n, uint64_t *out)
+{
+	uint64_t v;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(f[i].name, "Content-Length") != 0)
+			continue;
+		if (httphdr_content_length(f[i].value, &v) == -1 ||
+		    (found && v != *out))
+			return -1;
+		*out = v;
+		found = 1;
+	}
+	return found;
 }
 
 /* Case-insensitive span == string, for ASCII tokens. */

@@ -1,13 +1,16 @@
 /*
- * Pure helpers for HTTP header fields (RFC 9110): the field type both
- * parsers fill and its lookup, content-coding negotiation with q-values,
- * HTTP-dates, entity tags and comma lists.  No I/O, no libevent.
+ * Pure helpers for HTTP header fields (RFC 9110, RFC 9112 5): the field
+ * line parser and field type both hauld's request parser and haulproxy's
+ * hclient use, their lookup, Content-Length, content-coding negotiation
+ * with q-values, HTTP-dates, entity tags and comma lists.  No I/O, no
+ * libevent.
  */
 #ifndef HAUL_HTTPHDR_H
 #define HAUL_HTTPHDR_H
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* One field line, NUL-terminated where it lies in the parser's buffer. */
@@ -30,6 +33,53 @@ const char *httphdr_find(
 
 /* How many of f[0..n) are named name, case-blind. */
 size_t httphdr_count(const struct httphdr_field *f, size_t n, const char *name);
+
+/* tchar, RFC 9110 5.6.2: whether byte c may be in a token. */
+int httphdr_tchar(int c);
+
+/* What is wrong with a field line. */
+enum httphdr_err {
+	HTTPHDR_OK = 0,
+	HTTPHDR_ECTL,  /* a control byte other than HTAB (HTTPHDR_STRICT) */
+	HTTPHDR_EFOLD, /* starts with SP or HTAB: obs-fold */
+	HTTPHDR_ELINE, /* no colon, or no name before it */
+	HTTPHDR_ENAME, /* a name byte that is no tchar, e.g. SP before ":" */
+	HTTPHDR_EMANY, /* more fields than there is room for */
+};
+
+#define HTTPHDR_STRICT 0x1 /* refuse control bytes but HTAB in a line */
+
+/*
+ * Parse the field lines at p, each ending in LF or CRLF, up to the blank
+ * line that ends the head, in place (RFC 9112 5.1, 5.2):
+ *
+ *	field-line = field-name ":" OWS field-value OWS
+ *
+ * Names and values are NUL-terminated where they lie and appended to
+ * f[*n], up to max fields; values are OWS trimmed.  The blank line must
+ * be before end.  Returns HTTPHDR_OK or the first error found, line by
+ * line, in the order of enum httphdr_err.  Without HTTPHDR_STRICT a NUL
+ * or other control byte is left in place for the caller to judge.
+ */
+enum httphdr_err httphdr_fields_parse(char *p, char *end, int flags,
+    struct httphdr_field *f, size_t max, size_t *n);
+
+/* A short text for an error of httphdr_fields_parse(). */
+const char *httphdr_strerror(enum httphdr_err);
+
+/*
+ * Content-Length (RFC 9110 8.6): 1*DIGIT, leading zeros allowed, nothing
+ * else (no sign, no OWS, no list).  Returns 0, or -1 when s is not one or
+ * it is above (UINT64_MAX - 9) / 10 before its last digit.
+ */
+int httphdr_content_length(const char *s, uint64_t *out);
+
+/*
+ * The Content-Length of f[0..n): 1 with *out when present, every field
+ * of that name valid and all equal; 0 when there is none; -1 when one is
+ * bad or two differ.
+ */
+int httphdr_length(const struct httphdr_field *f, size_t n, uint64_t *out);
 
 /*
  * Whether a coding (e.g. "gzip") is acceptable in an Accept-Encoding or TE

@@ -15,20 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "httphdr.h"
 #include "httpreq.h"
 
-static int httpreq_tchar(int);
 static char *httpreq_eol(char *, char *);
-
-/* RFC 9110 5.6.2 tchar */
-static int
-httpreq_tchar(int c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 /* Pointer to the LF ending the line at p, or NULL. */
 static char *
@@ -41,8 +31,9 @@ int
 httpreq_parse(
     char *buf, size_t len, struct httpreq *req, char *err, size_t errlen)
 {
-	char *p = buf, *end = buf + len, *eol, *line_end, *sp, *ver, *q, *v;
+	char *p = buf, *end = buf + len, *eol, *line_end, *sp, *ver, *q;
 	char *head_end = NULL;
+	enum httphdr_err e;
 	size_t skip = 0;
 
 	/*
@@ -121,7 +112,7 @@ httpreq_parse(
 	}
 	*sp = '\0';
 	for (q = p; *q != '\0'; q++) {
-		if (!httpreq_tchar((unsigned char)*q)) {
+		if (!httphdr_tchar((unsigned char)*q)) {
 			snprintf(err, errlen, "bad method token");
 			return -400;
 		}
@@ -150,48 +141,11 @@ httpreq_parse(
 	req->minor = ver[7] - '0';
 
 	/* Field lines. */
-	for (p = eol + 1; p < head_end; p = eol + 1) {
-		eol = httpreq_eol(p, head_end);
-		line_end = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
-		if (line_end == p)
-			break; /* the blank line */
-		for (q = p; q < line_end; q++) {
-			if (((unsigned char)*q < 0x20 && *q != '\t') ||
-			    *q == 0x7f) {
-				snprintf(err, errlen,
-				    "control byte in header field");
-				return -400;
-			}
-		}
-		*line_end = '\0';
-		if (*p == ' ' || *p == '\t') {
-			snprintf(err, errlen, "obsolete line folding");
-			return -400;
-		}
-		if ((q = strchr(p, ':')) == NULL || q == p) {
-			snprintf(err, errlen, "malformed header field");
-			return -400;
-		}
-		*q = '\0';
-		for (v = p; *v != '\0'; v++) {
-			if (!httpreq_tchar((unsigned char)*v)) {
-				snprintf(err, errlen, "bad header field name");
-				return -400;
-			}
-		}
-		v = q + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		q = v + strlen(v);
-		while (q > v && (q[-1] == ' ' || q[-1] == '\t'))
-			*--q = '\0';
-		if (req->nheaders == HTTPREQ_MAX_HEADERS) {
-			snprintf(err, errlen, "too many header fields");
-			return -431;
-		}
-		req->h[req->nheaders].name = p;
-		req->h[req->nheaders].value = v;
-		req->nheaders++;
+	e = httphdr_fields_parse(eol + 1, head_end, HTTPHDR_STRICT, req->h,
+	    HTTPREQ_MAX_HEADERS, &req->nheaders);
+	if (e != HTTPHDR_OK) {
+		snprintf(err, errlen, "%s", httphdr_strerror(e));
+		return e == HTTPHDR_EMANY ? -431 : -400;
 	}
 	return (int)req->head_len;
 }

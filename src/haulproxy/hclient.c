@@ -275,30 +275,6 @@ hc_parse_status(const char *l, size_t len, int *status, int *minor)
 	return 0;
 }
 
-static int
-is_tchar(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-/* Digits only, no overflow; -1 when not a length. */
-static int
-parse_length(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /*
  * A CR inside a value is refused, as evhttp_add_header() refused it when
  * these fields were kept in an evkeyvalq; the value ends at its first
@@ -320,48 +296,27 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 {
 	struct httphdr_fields *h = &c->fields;
 	const char *te, *conn;
-	char *nl, *colon, *v, *ve;
-	int status = 0, minor = 0, first = 1, r = -1, cls = 0;
+	char *nl, *ve;
+	int status = 0, minor = 0, r = -1, cls = 0;
 	uint64_t cl = 0;
 	unsigned gen = c->gen;
 	size_t i;
 
-	h->n = 0;
 	*why = "bad response head";
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		ve = nl;
-		if (ve > p && ve[-1] == '\r')
-			ve--;
-		*ve = '\0';
-		if (first) {
-			if (hc_parse_status(
-			        p, (size_t)(ve - p), &status, &minor) == -1) {
-				*why = "bad status line";
-				return -1;
-			}
-			first = 0;
-		} else if (ve == p) {
-			break; /* the empty line */
-		} else {
-			if ((colon = strchr(p, ':')) == NULL || colon == p)
-				return -1; /* folded, or no name */
-			for (v = p; v < colon; v++)
-				if (!is_tchar((unsigned char)*v))
-					return -1;
-			*colon = '\0';
-			for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-				;
-			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-				*--ve = '\0';
-			if (!hc_value_ok(v) || h->n == HTTPHDR_FIELDS_MAX)
-				return -1;
-			h->f[h->n].name = p;
-			h->f[h->n].value = v;
-			h->n++;
-		}
-		p = nl + 1;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	ve = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+	*ve = '\0';
+	if (hc_parse_status(p, (size_t)(ve - p), &status, &minor) == -1) {
+		*why = "bad status line";
+		return -1;
 	}
+	h->n = 0;
+	if (httphdr_fields_parse(
+	        nl + 1, end, 0, h->f, HTTPHDR_FIELDS_MAX, &h->n) != HTTPHDR_OK)
+		return -1;
+	for (i = 0; i < h->n; i++)
+		if (!hc_value_ok(h->f[i].value))
+			return -1;
 	if (status >= 100 && status < 200) {
 		if (status == 101) {
 			*why = "origin switched protocols";
@@ -373,17 +328,9 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 	c->keepalive =
 	    minor >= 1 ? !(conn && httphdr_has_token(conn, "close")) : 0;
 	te = httphdr_find(h->f, h->n, "Transfer-Encoding");
-	for (i = 0; i < h->n; i++) {
-		uint64_t n;
-
-		if (strcasecmp(h->f[i].name, "Content-Length") != 0)
-			continue;
-		if (parse_length(h->f[i].value, &n) == -1 || (cls && n != cl)) {
-			*why = "bad Content-Length";
-			return -1;
-		}
-		cl = n;
-		cls = 1;
+	if ((cls = httphdr_length(h->f, h->n, &cl)) == -1) {
+		*why = "bad Content-Length";
+		return -1;
 	}
 	if (status == 204 || status == 304) {
 		c->framing = F_NONE;

@@ -1,8 +1,10 @@
 /*
- * Unit tests for httphdr.c: q-value negotiation, HTTP-dates in all three
- * forms, entity tags and their comparison, comma-list tokens.  Good rows
- * sit beside hostile ones: bad qvalues, impossible dates, trailing junk,
- * unterminated quotes, binary bytes.
+ * Unit tests for httphdr.c: the field-line parser both HTTP parsers share
+ * and its lookup, tchar, Content-Length, q-value negotiation, HTTP-dates
+ * in all three forms, entity tags and their comparison, comma-list
+ * tokens.  Good rows sit beside hostile ones: obs-fold, control bytes,
+ * signs and lists in lengths, bad qvalues, impossible dates, trailing
+ * junk, unterminated quotes, binary bytes.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -10,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -596,7 +599,229 @@ test_has_token(void)
 	CHECK_INT(httphdr_has_token("close", NULL), 0);
 }
 
+/* The string literal and its length: rows may hold NUL bytes. */
+#define RAW(s) s, sizeof(s) - 1
+
+struct fields_case {
+	const char *raw; /* field lines and the blank line */
+	size_t len;
+	int flags;
+	enum httphdr_err want;
+	size_t n;         /* fields parsed (before an error too) */
+	const char *f[8]; /* name, value pairs; NULL ends */
+};
+
+static const struct fields_case fields_cases[] = {
+    {RAW("\r\n"), HTTPHDR_STRICT, HTTPHDR_OK, 0, {NULL}},
+    {RAW("\n"), 0, HTTPHDR_OK, 0, {NULL}},
+    {RAW("A: 1\r\nb:2\n\r\n"), HTTPHDR_STRICT, HTTPHDR_OK, 2,
+        {"A", "1", "b", "2", NULL}},
+    /* OWS around a value is trimmed, inside it is kept */
+    {RAW("X: \t a \t b \t\r\nY:\r\nZ:   \r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_OK,
+        3, {"X", "a \t b", "Y", "", "Z", "", NULL}},
+    /* a colon in a value, obs-text */
+    {RAW("Host: h:80\r\nV: caf\xc3\xa9\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_OK, 2,
+        {"Host", "h:80", "V", "caf\xc3\xa9", NULL}},
+    /* only the blank line ends the fields: what follows is left */
+    {RAW("A: 1\r\n\r\nB: 2\r\n\r\n"), 0, HTTPHDR_OK, 1, {"A", "1", NULL}},
+    /* RFC 9112 5.1: no whitespace before the colon */
+    {RAW("A : 1\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ENAME, 0, {NULL}},
+    {RAW("A\t: 1\r\n\r\n"), 0, HTTPHDR_ENAME, 0, {NULL}},
+    {RAW("A(b): 1\r\n\r\n"), 0, HTTPHDR_ENAME, 0, {NULL}},
+    {RAW("\xc3\xa9: 1\r\n\r\n"), 0, HTTPHDR_ENAME, 0, {NULL}},
+    /* RFC 9112 5.2: obs-fold is refused */
+    {RAW("A: 1\r\n b\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_EFOLD, 1,
+        {"A", "1", NULL}},
+    {RAW("A: 1\r\n\tb\r\n\r\n"), 0, HTTPHDR_EFOLD, 1, {"A", "1", NULL}},
+    /* no colon, or no name */
+    {RAW("no colon\r\n\r\n"), 0, HTTPHDR_ELINE, 0, {NULL}},
+    {RAW(": v\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ELINE, 0, {NULL}},
+    /* control bytes: refused when strict, left to the caller if not */
+    {RAW("A: a\x01z\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW("A: a\x7fz\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW("A: a\rz\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW("A: a\r\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW("A: a\0z\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW(" A\x01: 1\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_ECTL, 0, {NULL}},
+    {RAW("A: a\x01z\r\n\r\n"), 0, HTTPHDR_OK, 1, {"A", "a\x01z", NULL}},
+    {RAW("A: a\0z\r\n\r\n"), 0, HTTPHDR_OK, 1, {"A", "a", NULL}},
+    {RAW("A\0: 1\r\n\r\n"), 0, HTTPHDR_ENAME, 0, {NULL}},
+    /* tab inside a value is no control byte */
+    {RAW("A: a\tb\r\n\r\n"), HTTPHDR_STRICT, HTTPHDR_OK, 1,
+        {"A", "a\tb", NULL}},
+};
+
+static void
+test_fields_parse(void)
+{
+	struct httphdr_field f[4];
+	enum httphdr_err e;
+	size_t i, k, n;
+	char *buf;
+
+	for (i = 0; i < sizeof(fields_cases) / sizeof(fields_cases[0]); i++) {
+		const struct fields_case *c = &fields_cases[i];
+
+		buf = malloc(c->len);
+		memcpy(buf, c->raw, c->len);
+		n = 0;
+		e = httphdr_fields_parse(buf, buf + c->len, c->flags, f, 4, &n);
+		if (e != c->want || n != c->n)
+			FAILF("row %zu: err %d n %zu, want %d %zu", i, (int)e,
+			    n, (int)c->want, c->n);
+		for (k = 0; k < n && k < c->n && c->f[2 * k] != NULL; k++) {
+			if (strcmp(f[k].name, c->f[2 * k]) != 0 ||
+			    strcmp(f[k].value, c->f[2 * k + 1]) != 0)
+				FAILF("row %zu field %zu: \"%s\" \"%s\"", i, k,
+				    f[k].name, f[k].value);
+		}
+		free(buf);
+	}
+}
+
+/* The room for fields runs out: the fields so far stay, the next one errs. */
+static void
+test_fields_many(void)
+{
+	char buf[] = "A: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+	char bad[] = "A: 1\r\nB: 2\r\nC : 3\r\n\r\n";
+	struct httphdr_field f[2];
+	size_t n = 0;
+
+	CHECK_INT(httphdr_fields_parse(
+	              buf, buf + sizeof(buf) - 1, HTTPHDR_STRICT, f, 2, &n),
+	    HTTPHDR_EMANY);
+	CHECK_INT(n, 2);
+	CHECK_STR(f[0].name, "A");
+	CHECK_STR(f[1].value, "2");
+	/* a bad line past the room is reported as bad, not as too many */
+	n = 0;
+	CHECK_INT(httphdr_fields_parse(
+	              bad, bad + sizeof(bad) - 1, HTTPHDR_STRICT, f, 2, &n),
+	    HTTPHDR_ENAME);
+	CHECK_INT(n, 2);
+	CHECK_STR(httphdr_strerror(HTTPHDR_EMANY), "too many header fields");
+	CHECK_STR(httphdr_strerror(HTTPHDR_EFOLD), "obsolete line folding");
+}
+
+static void
+test_find(void)
+{
+	static const struct httphdr_field f[] = {
+	    {"Accept", "a"}, {"Host", "h"}, {"ACCEPT", "b"}, {"X", ""}};
+
+	CHECK_STR(httphdr_find(f, 4, "accept"), "a");
+	CHECK_STR(httphdr_find(f, 4, "HOST"), "h");
+	CHECK_STR(httphdr_find(f, 4, "x"), "");
+	CHECK(httphdr_find(f, 4, "Acc") == NULL);
+	CHECK(httphdr_find(f, 4, "") == NULL);
+	CHECK(httphdr_find(f, 1, "Host") == NULL);
+	CHECK(httphdr_find(f, 0, "Accept") == NULL);
+	CHECK_INT(httphdr_count(f, 4, "accept"), 2);
+	CHECK_INT(httphdr_count(f, 4, "Host"), 1);
+	CHECK_INT(httphdr_count(f, 4, "Y"), 0);
+}
+
+static void
+test_tchar(void)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	int c, want;
+
+	for (c = -1; c < 256; c++) {
+		want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') ||
+		    (c > 0 && memchr(extra, c, sizeof(extra) - 1) != NULL);
+		if (httphdr_tchar(c) != want)
+			FAILF("tchar(%d) = %d, want %d", c, httphdr_tchar(c),
+			    want);
+	}
+}
+
+struct length_case {
+	const char *s;
+	int ok;
+	uint64_t want;
+};
+
+static const struct length_case length_cases[] = {
+    {"0", 1, 0},
+    {"5", 1, 5},
+    {"007", 1, 7},
+    {"000", 1, 0},
+    {"1234567890", 1, 1234567890},
+    {"18446744073709551609", 1, UINT64_C(18446744073709551609)},
+    /* over (UINT64_MAX - 9) / 10 before the last digit: refused */
+    {"18446744073709551610", 0, 0},
+    {"18446744073709551615", 0, 0},
+    {"18446744073709551616", 0, 0},
+    {"99999999999999999999999", 0, 0},
+    {"", 0, 0},
+    {"+5", 0, 0},
+    {"-5", 0, 0},
+    {"-0", 0, 0},
+    {" 5", 0, 0},
+    {"5 ", 0, 0},
+    {"5\t", 0, 0},
+    {"5, 5", 0, 0},
+    {"5,5", 0, 0},
+    {"0x10", 0, 0},
+    {"1e3", 0, 0},
+    {"5.0", 0, 0},
+    {"\xd9\xa5", 0, 0},
+};
+
+static void
+test_content_length(void)
+{
+	size_t i;
+	uint64_t v;
+	int r;
+
+	for (i = 0; i < sizeof(length_cases) / sizeof(length_cases[0]); i++) {
+		const struct length_case *c = &length_cases[i];
+
+		v = 12345;
+		r = httphdr_content_length(c->s, &v);
+		if (c->ok ? r != 0 || v != c->want : r != -1 || v != 12345)
+			FAILF("\"%s\": %d %" PRIu64 ", want ok %d %" PRIu64,
+			    c->s, r, v, c->ok, c->want);
+	}
+}
+
+static void
+test_length(void)
+{
+	static const struct httphdr_field none[] = {{"Host", "h"}};
+	static const struct httphdr_field one[] = {
+	    {"Host", "h"}, {"content-length", "42"}};
+	static const struct httphdr_field same[] = {
+	    {"Content-Length", "3"}, {"CONTENT-LENGTH", "003"}};
+	static const struct httphdr_field differ[] = {
+	    {"Content-Length", "3"}, {"Content-Length", "4"}};
+	static const struct httphdr_field bad[] = {
+	    {"Content-Length", "3"}, {"Content-Length", "3, 3"}};
+	static const struct httphdr_field empty[] = {{"Content-Length", ""}};
+	uint64_t v = 7;
+
+	CHECK_INT(httphdr_length(none, 1, &v), 0);
+	CHECK_INT(v, 7);
+	CHECK_INT(httphdr_length(one, 2, &v), 1);
+	CHECK_INT(v, 42);
+	CHECK_INT(httphdr_length(same, 2, &v), 1);
+	CHECK_INT(v, 3);
+	CHECK_INT(httphdr_length(differ, 2, &v), -1);
+	CHECK_INT(httphdr_length(bad, 2, &v), -1);
+	CHECK_INT(httphdr_length(empty, 1, &v), -1);
+}
+
 static const struct unit_test tests[] = {
+    {"fields_parse", test_fields_parse},
+    {"fields_many", test_fields_many},
+    {"find", test_find},
+    {"tchar", test_tchar},
+    {"content_length", test_content_length},
+    {"length", test_length},
     {"accepts", test_accepts},
     {"accepts_long", test_accepts_long},
     {"date_parse", test_date_parse},
