@@ -47,6 +47,9 @@ static int hh_date_lit(const char **, const char *);
 static int hh_date_time(const char **, struct tm *);
 static int hh_date_year2(int);
 static int hh_date_done(const char *, struct tm *, time_t *);
+static int hh_date_imf(const char **, struct tm *);
+static int hh_date_asctime(const char **, struct tm *);
+static int hh_date_rfc850(const char **, struct tm *);
 static int hh_etag_parse(const char **, int *, struct span *);
 
 static const char *const hh_wday[7] = {
@@ -588,6 +591,59 @@ hh_date_done(const char *p, struct tm *tm, time_t *out)
 	return 0;
 }
 
+/* IMF-fixdate after its day-name ",": SP date1 SP time SP "GMT" */
+static int
+hh_date_imf(const char **pp, struct tm *tm)
+{
+	if (hh_date_lit(pp, " ") == -1 ||
+	    hh_date_digits(pp, 2, &tm->tm_mday) == -1 ||
+	    hh_date_lit(pp, " ") == -1 ||
+	    hh_date_name(pp, hh_month, 12, &tm->tm_mon) == -1 ||
+	    hh_date_lit(pp, " ") == -1 ||
+	    hh_date_digits(pp, 4, &tm->tm_year) == -1 ||
+	    hh_date_lit(pp, " ") == -1 || hh_date_time(pp, tm) == -1 ||
+	    hh_date_lit(pp, " GMT") == -1)
+		return -1;
+	return 0;
+}
+
+/* asctime-date after its day-name SP: month SP day SP time SP year */
+static int
+hh_date_asctime(const char **pp, struct tm *tm)
+{
+	if (hh_date_name(pp, hh_month, 12, &tm->tm_mon) == -1 ||
+	    hh_date_lit(pp, " ") == -1)
+		return -1;
+	if (**pp == ' ') {
+		(*pp)++;
+		if (hh_date_digits(pp, 1, &tm->tm_mday) == -1)
+			return -1;
+	} else if (hh_date_digits(pp, 2, &tm->tm_mday) == -1)
+		return -1;
+	if (hh_date_lit(pp, " ") == -1 || hh_date_time(pp, tm) == -1 ||
+	    hh_date_lit(pp, " ") == -1 ||
+	    hh_date_digits(pp, 4, &tm->tm_year) == -1)
+		return -1;
+	return 0;
+}
+
+/* rfc850-date after its day-name-l ",": SP date2 SP time SP "GMT" */
+static int
+hh_date_rfc850(const char **pp, struct tm *tm)
+{
+	if (hh_date_lit(pp, " ") == -1 ||
+	    hh_date_digits(pp, 2, &tm->tm_mday) == -1 ||
+	    hh_date_lit(pp, "-") == -1 ||
+	    hh_date_name(pp, hh_month, 12, &tm->tm_mon) == -1 ||
+	    hh_date_lit(pp, "-") == -1 ||
+	    hh_date_digits(pp, 2, &tm->tm_year) == -1 ||
+	    hh_date_lit(pp, " ") == -1 || hh_date_time(pp, tm) == -1 ||
+	    hh_date_lit(pp, " GMT") == -1)
+		return -1;
+	tm->tm_year = hh_date_year2(tm->tm_year);
+	return 0;
+}
+
 /*
  * RFC 9110 5.6.7, all three forms, exactly as the grammar says:
  *
@@ -595,7 +651,8 @@ hh_date_done(const char *p, struct tm *tm, time_t *out)
  *	rfc850-date  Sunday, 06-Nov-94 08:49:37 GMT
  *	asctime-date Sun Nov  6 08:49:37 1994
  *
- * The asctime day is 2DIGIT or SP DIGIT; other spacing is refused.
+ * The asctime day is 2DIGIT or SP DIGIT; other spacing is refused.  The
+ * day name and the byte after it tell the form.
  */
 int
 httphdr_date_parse(const char *s, time_t *out)
@@ -608,56 +665,24 @@ httphdr_date_parse(const char *s, time_t *out)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	p = hh_skip_ows(s);
-
 	if (hh_date_name(&p, hh_wday, 7, &wday) == 0 && *p == ',') {
-		/* IMF-fixdate: day-name "," SP date1 SP time SP "GMT" */
 		p++;
-		if (hh_date_lit(&p, " ") == -1 ||
-		    hh_date_digits(&p, 2, &tm.tm_mday) == -1 ||
-		    hh_date_lit(&p, " ") == -1 ||
-		    hh_date_name(&p, hh_month, 12, &tm.tm_mon) == -1 ||
-		    hh_date_lit(&p, " ") == -1 ||
-		    hh_date_digits(&p, 4, &tm.tm_year) == -1 ||
-		    hh_date_lit(&p, " ") == -1 || hh_date_time(&p, &tm) == -1 ||
-		    hh_date_lit(&p, " GMT") == -1)
+		if (hh_date_imf(&p, &tm) == -1)
 			return -1;
 		return hh_date_done(p, &tm, out);
 	}
-
 	p = hh_skip_ows(s);
 	if (hh_date_name(&p, hh_wday, 7, &wday) == 0 && *p == ' ') {
-		/* asctime-date: day-name SP month SP day SP time SP year */
 		p++;
-		if (hh_date_name(&p, hh_month, 12, &tm.tm_mon) == -1 ||
-		    hh_date_lit(&p, " ") == -1)
-			return -1;
-		if (*p == ' ') {
-			p++;
-			if (hh_date_digits(&p, 1, &tm.tm_mday) == -1)
-				return -1;
-		} else if (hh_date_digits(&p, 2, &tm.tm_mday) == -1)
-			return -1;
-		if (hh_date_lit(&p, " ") == -1 || hh_date_time(&p, &tm) == -1 ||
-		    hh_date_lit(&p, " ") == -1 ||
-		    hh_date_digits(&p, 4, &tm.tm_year) == -1)
+		if (hh_date_asctime(&p, &tm) == -1)
 			return -1;
 		return hh_date_done(p, &tm, out);
 	}
-
 	p = hh_skip_ows(s);
 	if (hh_date_name(&p, hh_wday_long, 7, &wday) == 0 && *p == ',') {
-		/* rfc850-date: day-name-l "," SP date2 SP time SP "GMT" */
 		p++;
-		if (hh_date_lit(&p, " ") == -1 ||
-		    hh_date_digits(&p, 2, &tm.tm_mday) == -1 ||
-		    hh_date_lit(&p, "-") == -1 ||
-		    hh_date_name(&p, hh_month, 12, &tm.tm_mon) == -1 ||
-		    hh_date_lit(&p, "-") == -1 ||
-		    hh_date_digits(&p, 2, &tm.tm_year) == -1 ||
-		    hh_date_lit(&p, " ") == -1 || hh_date_time(&p, &tm) == -1 ||
-		    hh_date_lit(&p, " GMT") == -1)
+		if (hh_date_rfc850(&p, &tm) == -1)
 			return -1;
-		tm.tm_year = hh_date_year2(tm.tm_year);
 		return hh_date_done(p, &tm, out);
 	}
 	return -1;

@@ -44,6 +44,13 @@ enum hc_state {
 
 enum framing { F_NONE, F_LENGTH, F_CLOSE, F_CHUNKED };
 
+/* What one parsing step asks of hc_parse()'s loop. */
+enum hc_step {
+	STEP_END,   /* the exchange ended (reported) or was cancelled */
+	STEP_MORE,  /* more bytes are needed */
+	STEP_AGAIN, /* the state changed: go on */
+};
+
 struct hc_conn {
 	struct event_base *base;
 	char *host;
@@ -80,6 +87,22 @@ struct hc_conn {
 };
 
 static void hc_event_cb(evutil_socket_t, short, void *);
+static int hc_value_ok(const char *);
+static int hc_head_parse(
+    struct hc_conn *, char *, char *, int *, int *, const char **);
+static int hc_framing(struct hc_conn *, int, int, const char **);
+static int hc_head(struct hc_conn *, char *, char *, const char **);
+static int hc_give(struct hc_conn *, const char *, size_t);
+static enum hc_step hc_end(struct hc_conn *, enum hc_err, const char *);
+static char *hc_head_end(struct hc_conn *, char *);
+static enum hc_step hc_st_head(struct hc_conn *);
+static enum hc_step hc_st_body(struct hc_conn *);
+static int hc_chunk_size(const char *, const char *, uint64_t *);
+static enum hc_step hc_st_csize(struct hc_conn *);
+static enum hc_step hc_st_cdata(struct hc_conn *);
+static enum hc_step hc_st_ccrlf(struct hc_conn *);
+static enum hc_step hc_st_trailer(struct hc_conn *);
+static int hc_parse(struct hc_conn *);
 
 static void
 hc_close(struct hc_conn *c)
@@ -287,26 +310,21 @@ hc_value_ok(const char *v)
 }
 
 /*
- * One response head in buf[pos..end): parse it, decide the framing and
- * call head().  0 ok, 1 skipped (1xx), 2 cancelled from head(), 3
- * refused by head(), -1 with *why on a bad head.
+ * The status line and the fields of the head in p[0..end), into
+ * c->fields: 0, or -1 with *why.
  */
 static int
-hc_head(struct hc_conn *c, char *p, char *end, const char **why)
+hc_head_parse(struct hc_conn *c, char *p, char *end, int *status, int *minor,
+    const char **why)
 {
 	struct httphdr_fields *h = &c->fields;
-	const char *te, *conn;
 	char *nl, *ve;
-	int status = 0, minor = 0, r = -1, cls = 0;
-	uint64_t cl = 0;
-	unsigned gen = c->gen;
 	size_t i;
 
-	*why = "bad response head";
 	nl = memchr(p, '\n', (size_t)(end - p));
 	ve = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
 	*ve = '\0';
-	if (hc_parse_status(p, (size_t)(ve - p), &status, &minor) == -1) {
+	if (hc_parse_status(p, (size_t)(ve - p), status, minor) == -1) {
 		*why = "bad status line";
 		return -1;
 	}
@@ -317,13 +335,21 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 	for (i = 0; i < h->n; i++)
 		if (!hc_value_ok(h->f[i].value))
 			return -1;
-	if (status >= 100 && status < 200) {
-		if (status == 101) {
-			*why = "origin switched protocols";
-			return -1;
-		}
-		return 1; /* interim: the real answer follows */
-	}
+	return 0;
+}
+
+/*
+ * How the body of a final answer is framed (RFC 9112 6.3), and whether
+ * the connection may serve another request: 0, or -1 with *why.
+ */
+static int
+hc_framing(struct hc_conn *c, int status, int minor, const char **why)
+{
+	const struct httphdr_fields *h = &c->fields;
+	const char *te, *conn, *last;
+	uint64_t cl = 0;
+	int cls;
+
 	conn = httphdr_find(h->f, h->n, "Connection");
 	c->keepalive =
 	    minor >= 1 ? !(conn && httphdr_has_token(conn, "close")) : 0;
@@ -335,15 +361,15 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 	if (status == 204 || status == 304) {
 		c->framing = F_NONE;
 	} else if (te != NULL) {
-		const char *last = strrchr(te, ',');
-
-		last = last ? last + 1 : te;
-		while (*last == ' ' || *last == '\t')
-			last++;
 		if (minor == 0) {
 			*why = "Transfer-Encoding in HTTP/1.0";
 			return -1;
 		}
+		/* Chunked only when it is the last coding. */
+		last = strrchr(te, ',');
+		last = last ? last + 1 : te;
+		while (*last == ' ' || *last == '\t')
+			last++;
 		if (strncasecmp(last, "chunked", 7) == 0 &&
 		    (last[7] == '\0' || last[7] == ' ' || last[7] == '\t')) {
 			c->framing = F_CHUNKED;
@@ -360,8 +386,34 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 		c->framing = F_CLOSE;
 		c->keepalive = 0;
 	}
+	return 0;
+}
+
+/*
+ * One response head in buf[pos..end): parse it, decide the framing and
+ * call head().  0 ok, 1 skipped (1xx), 2 cancelled from head(), 3
+ * refused by head(), -1 with *why on a bad head.
+ */
+static int
+hc_head(struct hc_conn *c, char *p, char *end, const char **why)
+{
+	int status = 0, minor = 0, r;
+	unsigned gen = c->gen;
+
+	*why = "bad response head";
+	if (hc_head_parse(c, p, end, &status, &minor, why) == -1)
+		return -1;
+	if (status >= 100 && status < 200) {
+		if (status == 101) {
+			*why = "origin switched protocols";
+			return -1;
+		}
+		return 1; /* interim: the real answer follows */
+	}
+	if (hc_framing(c, status, minor, why) == -1)
+		return -1;
 	c->in_cb++;
-	r = c->cbs->head(c->arg, status, h);
+	r = c->cbs->head(c->arg, status, &c->fields);
 	c->in_cb--;
 	if (c->gen != gen || c->dead)
 		return 2; /* cancelled from the callback */
@@ -394,178 +446,223 @@ hc_give(struct hc_conn *c, const char *p, size_t n)
 	return 0;
 }
 
+/* End the exchange and report it (hc_finish) from a parsing step. */
+static enum hc_step
+hc_end(struct hc_conn *c, enum hc_err err, const char *why)
+{
+	hc_finish(c, err, why);
+	return STEP_END;
+}
+
+/* The blank line that ends the head starting at p, or NULL. */
+static char *
+hc_head_end(struct hc_conn *c, char *p)
+{
+	char *end = c->buf + c->len, *nl;
+
+	for (nl = memchr(p, '\n', (size_t)(end - p)); nl != NULL;
+	     nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1))) {
+		if (nl + 1 < end && nl[1] == '\n')
+			return nl + 2;
+		if (nl + 2 < end && nl[1] == '\r' && nl[2] == '\n')
+			return nl + 3;
+	}
+	return NULL;
+}
+
+/* S_HEAD: a whole head, then the body's state (or a 1xx's next head). */
+static enum hc_step
+hc_st_head(struct hc_conn *c)
+{
+	char *p = c->buf + c->pos, *e = hc_head_end(c, p);
+	const char *why;
+	int r;
+
+	if (e == NULL) {
+		if (c->len - c->pos >= HC_HEAD_MAX)
+			return hc_end(c, HC_EPROTO, "response head too large");
+		return STEP_MORE;
+	}
+	if ((size_t)(e - p) > HC_HEAD_MAX)
+		return hc_end(c, HC_EPROTO, "response head too large");
+	r = hc_head(c, p, e, &why);
+	if (r == 2)
+		return STEP_END;
+	if (r == -1)
+		return hc_end(c, HC_EPROTO, why);
+	if (r == 3)
+		return hc_end(c, HC_EABORT, "refused by the caller");
+	c->pos = (size_t)(e - c->buf);
+	if (r == 1)
+		return STEP_AGAIN; /* 1xx: parse the next head */
+	if (c->framing == F_NONE)
+		return hc_end(c, HC_OK, NULL);
+	c->st = c->framing == F_CHUNKED ? S_CSIZE : S_BODY;
+	return STEP_AGAIN;
+}
+
+/* S_BODY: Content-Length or to the close. */
+static enum hc_step
+hc_st_body(struct hc_conn *c)
+{
+	size_t n = c->len - c->pos;
+
+	if (c->framing == F_LENGTH && n > c->left)
+		n = (size_t)c->left;
+	if (hc_give(c, c->buf + c->pos, n) != 0)
+		return STEP_END;
+	c->pos += n;
+	if (c->framing == F_LENGTH) {
+		c->left -= n;
+		if (c->left == 0)
+			return hc_end(c, HC_OK, NULL);
+	}
+	return STEP_MORE;
+}
+
 /*
- * Parse what is buffered.  Returns 1 when more bytes are needed, 0 when
- * the exchange ended (reported) or was cancelled.
+ * chunk-size [ chunk-ext ] in p[0..nl), nl its LF: at most 15 hex
+ * digits, then extensions (not read), or the line's end.  0 or -1.
+ */
+static int
+hc_chunk_size(const char *p, const char *nl, uint64_t *out)
+{
+	uint64_t v = 0;
+	int digits, x;
+
+	for (digits = 0; p < nl; p++, digits++) {
+		if (*p >= '0' && *p <= '9')
+			x = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			x = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			x = *p - 'A' + 10;
+		else
+			break;
+		if (digits >= 15)
+			return -1;
+		v = v * 16 + (uint64_t)x;
+	}
+	if (digits == 0 ||
+	    (p < nl && *p != ';' && *p != ' ' && *p != '\t' &&
+	        !(*p == '\r' && p + 1 == nl)))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* S_CSIZE: a chunk-size line; size 0 starts the trailer. */
+static enum hc_step
+hc_st_csize(struct hc_conn *c)
+{
+	char *p = c->buf + c->pos, *nl = memchr(p, '\n', c->len - c->pos);
+	uint64_t v;
+
+	if (nl == NULL) {
+		if (c->len - c->pos > CHUNK_LINE_MAX)
+			return hc_end(c, HC_EPROTO, "chunk size line too long");
+		return STEP_MORE;
+	}
+	if (hc_chunk_size(p, nl, &v) == -1)
+		return hc_end(c, HC_EPROTO, "bad chunk size");
+	c->pos = (size_t)(nl + 1 - c->buf);
+	c->left = v;
+	c->st = v == 0 ? S_TRAILER : S_CDATA;
+	c->trailer = 0;
+	return STEP_AGAIN;
+}
+
+/* S_CDATA: a chunk's data. */
+static enum hc_step
+hc_st_cdata(struct hc_conn *c)
+{
+	size_t n = c->len - c->pos;
+
+	if (n > c->left)
+		n = (size_t)c->left;
+	if (hc_give(c, c->buf + c->pos, n) != 0)
+		return STEP_END;
+	c->pos += n;
+	c->left -= n;
+	if (c->left > 0)
+		return STEP_MORE;
+	c->st = S_CCRLF;
+	return STEP_AGAIN;
+}
+
+/* S_CCRLF: the CRLF (or LF) after a chunk's data. */
+static enum hc_step
+hc_st_ccrlf(struct hc_conn *c)
+{
+	const char *p = c->buf + c->pos;
+	size_t n = c->len - c->pos;
+
+	if (n >= 1 && p[0] == '\n')
+		c->pos += 1;
+	else if (n >= 2 && p[0] == '\r' && p[1] == '\n')
+		c->pos += 2;
+	else if (n < 2 && (n == 0 || p[0] == '\r'))
+		return STEP_MORE;
+	else
+		return hc_end(c, HC_EPROTO, "no CRLF after a chunk");
+	c->st = S_CSIZE;
+	return STEP_AGAIN;
+}
+
+/* S_TRAILER: trailer lines, skipped, up to the blank line. */
+static enum hc_step
+hc_st_trailer(struct hc_conn *c)
+{
+	char *p = c->buf + c->pos, *nl = memchr(p, '\n', c->len - c->pos);
+
+	if (nl == NULL) {
+		if (c->trailer + (c->len - c->pos) > TRAILER_MAX)
+			return hc_end(c, HC_EPROTO, "trailer too large");
+		return STEP_MORE;
+	}
+	c->trailer += (size_t)(nl + 1 - p);
+	c->pos = (size_t)(nl + 1 - c->buf);
+	if (c->trailer > TRAILER_MAX)
+		return hc_end(c, HC_EPROTO, "trailer too large");
+	if (nl == p || (nl == p + 1 && p[0] == '\r'))
+		return hc_end(c, HC_OK, NULL);
+	return STEP_AGAIN;
+}
+
+/*
+ * Parse what is buffered, state by state.  Returns 1 when more bytes are
+ * needed, 0 when the exchange ended (reported) or was cancelled.
  */
 static int
 hc_parse(struct hc_conn *c)
 {
-	const char *why;
-	char *p, *nl, *e;
-	size_t n;
-	uint64_t v;
-	int r, digits;
+	enum hc_step r;
 
 	for (;;) {
 		switch (c->st) {
 		case S_HEAD:
-			/* Find the empty line that ends the head. */
-			p = c->buf + c->pos;
-			e = NULL;
-			for (nl = memchr(p, '\n', c->len - c->pos); nl != NULL;
-			     nl = memchr(nl + 1, '\n',
-			         (size_t)(c->buf + c->len - nl - 1))) {
-				if (nl + 1 < c->buf + c->len && nl[1] == '\n') {
-					e = nl + 2;
-					break;
-				}
-				if (nl + 2 < c->buf + c->len && nl[1] == '\r' &&
-				    nl[2] == '\n') {
-					e = nl + 3;
-					break;
-				}
-			}
-			if (e == NULL) {
-				if (c->len - c->pos >= HC_HEAD_MAX) {
-					hc_finish(c, HC_EPROTO,
-					    "response head too large");
-					return 0;
-				}
-				return 1;
-			}
-			if ((size_t)(e - p) > HC_HEAD_MAX) {
-				hc_finish(
-				    c, HC_EPROTO, "response head too large");
-				return 0;
-			}
-			r = hc_head(c, p, e, &why);
-			if (r == 2)
-				return 0;
-			if (r == -1 || r == 3) {
-				hc_finish(c, r == 3 ? HC_EABORT : HC_EPROTO,
-				    r == 3 ? "refused by the caller" : why);
-				return 0;
-			}
-			c->pos = (size_t)(e - c->buf);
-			if (r == 1)
-				continue; /* 1xx: parse the next head */
-			if (c->framing == F_NONE) {
-				hc_finish(c, HC_OK, NULL);
-				return 0;
-			}
-			c->st = c->framing == F_CHUNKED ? S_CSIZE : S_BODY;
+			r = hc_st_head(c);
 			break;
 		case S_BODY:
-			n = c->len - c->pos;
-			if (c->framing == F_LENGTH && n > c->left)
-				n = (size_t)c->left;
-			if (hc_give(c, c->buf + c->pos, n) != 0)
-				return 0;
-			c->pos += n;
-			if (c->framing == F_LENGTH) {
-				c->left -= n;
-				if (c->left == 0) {
-					hc_finish(c, HC_OK, NULL);
-					return 0;
-				}
-			}
-			return 1;
+			r = hc_st_body(c);
+			break;
 		case S_CSIZE:
-			p = c->buf + c->pos;
-			nl = memchr(p, '\n', c->len - c->pos);
-			if (nl == NULL) {
-				if (c->len - c->pos > CHUNK_LINE_MAX) {
-					hc_finish(c, HC_EPROTO,
-					    "chunk size line too long");
-					return 0;
-				}
-				return 1;
-			}
-			v = 0;
-			for (digits = 0; p < nl; p++, digits++) {
-				int x;
-
-				if (*p >= '0' && *p <= '9')
-					x = *p - '0';
-				else if (*p >= 'a' && *p <= 'f')
-					x = *p - 'a' + 10;
-				else if (*p >= 'A' && *p <= 'F')
-					x = *p - 'A' + 10;
-				else
-					break;
-				if (digits >= 15) {
-					digits = 0;
-					break;
-				}
-				v = v * 16 + (uint64_t)x;
-			}
-			/* After the digits: extensions, or the line's end. */
-			if (digits == 0 ||
-			    (p < nl && *p != ';' && *p != ' ' && *p != '\t' &&
-			        !(*p == '\r' && p + 1 == nl))) {
-				hc_finish(c, HC_EPROTO, "bad chunk size");
-				return 0;
-			}
-			c->pos = (size_t)(nl + 1 - c->buf);
-			c->left = v;
-			c->st = v == 0 ? S_TRAILER : S_CDATA;
-			c->trailer = 0;
+			r = hc_st_csize(c);
 			break;
 		case S_CDATA:
-			n = c->len - c->pos;
-			if (n > c->left)
-				n = (size_t)c->left;
-			if (hc_give(c, c->buf + c->pos, n) != 0)
-				return 0;
-			c->pos += n;
-			c->left -= n;
-			if (c->left > 0)
-				return 1;
-			c->st = S_CCRLF;
+			r = hc_st_cdata(c);
 			break;
 		case S_CCRLF:
-			p = c->buf + c->pos;
-			n = c->len - c->pos;
-			if (n >= 1 && p[0] == '\n') {
-				c->pos += 1;
-			} else if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
-				c->pos += 2;
-			} else if (n < 2 && (n == 0 || p[0] == '\r')) {
-				return 1;
-			} else {
-				hc_finish(
-				    c, HC_EPROTO, "no CRLF after a chunk");
-				return 0;
-			}
-			c->st = S_CSIZE;
+			r = hc_st_ccrlf(c);
 			break;
 		case S_TRAILER:
-			p = c->buf + c->pos;
-			nl = memchr(p, '\n', c->len - c->pos);
-			if (nl == NULL) {
-				if (c->trailer + (c->len - c->pos) >
-				    TRAILER_MAX) {
-					hc_finish(
-					    c, HC_EPROTO, "trailer too large");
-					return 0;
-				}
-				return 1;
-			}
-			c->trailer += (size_t)(nl + 1 - p);
-			c->pos = (size_t)(nl + 1 - c->buf);
-			if (c->trailer > TRAILER_MAX) {
-				hc_finish(c, HC_EPROTO, "trailer too large");
-				return 0;
-			}
-			if (nl == p || (nl == p + 1 && p[0] == '\r')) {
-				hc_finish(c, HC_OK, NULL);
-				return 0;
-			}
+			r = hc_st_trailer(c);
 			break;
 		default:
 			return 0;
 		}
+		if (r != STEP_AGAIN)
+			return r == STEP_MORE;
 	}
 }
 
