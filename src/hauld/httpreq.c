@@ -19,7 +19,7 @@
 #include "httpreq.h"
 
 static int httpreq_fail(char *, size_t, int, const char *);
-static char *httpreq_eol(char *, char *);
+static char *httpreq_eol(char *, const char *);
 static size_t httpreq_skip_empty(const char *, size_t);
 static int httpreq_find_end(char *, size_t, char *, char **, char *, size_t);
 static int httpreq_line(char *, char *, struct httpreq *, char *, size_t);
@@ -35,7 +35,7 @@ httpreq_fail(char *err, size_t errlen, int status, const char *msg)
 
 /* Pointer to the LF ending the line at p, or NULL. */
 static char *
-httpreq_eol(char *p, char *end)
+httpreq_eol(char *p, const char *end)
 {
 	return memchr(p, '\n', (size_t)(end - p));
 }
