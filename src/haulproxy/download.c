@@ -399,23 +399,6 @@ download_request(const struct origin *o, const char *rpath,
 	download_head(d);
 }
 
-void
-download_forget(void *arg)
-{
-	struct download *d;
-	struct waiter *w;
-
-	TAILQ_FOREACH(d, &downloads, entry) {
-		TAILQ_FOREACH(w, &d->waiters, entry) {
-			if (w->arg == arg) {
-				TAILQ_REMOVE(&d->waiters, w, entry);
-				free(w);
-				return;
-			}
-		}
-	}
-}
-
 static void
 download_kick(struct download *d)
 {
