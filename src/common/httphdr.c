@@ -1,5 +1,6 @@
 /*
- * Header values that are not ranges (RFC 9110): q-value negotiation of
+ * Header fields and the values that are not ranges (RFC 9110): lookup
+ * in a parsed head, q-value negotiation of
  * Accept-Encoding and TE, the three HTTP-date forms, entity tags and
  * their comparison, and token lookup in comma lists such as Connection.
  * Pure: no I/O, no logging; every input byte is treated as hostile.
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "httphdr.h"
@@ -111,6 +113,28 @@ hh_quoted_len(const char *p)
 			return 0;
 	}
 	return 0;
+}
+
+const char *
+httphdr_find(const struct httphdr_field *f, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(f[i].name, name) == 0)
+			return f[i].value;
+	return NULL;
+}
+
+size_t
+httphdr_count(const struct httphdr_field *f, size_t n, const char *name)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(f[i].name, name) == 0)
+			k++;
+	return k;
 }
 
 /* Case-insensitive span == string, for ASCII tokens. */

@@ -1,7 +1,7 @@
 /*
- * Pure helpers for HTTP header values (RFC 9110): content-coding
- * negotiation with q-values, HTTP-dates, entity tags and comma lists.
- * No I/O, no libevent.
+ * Pure helpers for HTTP header fields (RFC 9110): the field type both
+ * parsers fill and its lookup, content-coding negotiation with q-values,
+ * HTTP-dates, entity tags and comma lists.  No I/O, no libevent.
  */
 #ifndef HAUL_HTTPHDR_H
 #define HAUL_HTTPHDR_H
@@ -9,6 +9,27 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <time.h>
+
+/* One field line, NUL-terminated where it lies in the parser's buffer. */
+struct httphdr_field {
+	const char *name;
+	const char *value; /* OWS trimmed */
+};
+
+#define HTTPHDR_FIELDS_MAX 100 /* a response head with more is refused */
+
+/* The fields of one head, in the order they came. */
+struct httphdr_fields {
+	size_t n;
+	struct httphdr_field f[HTTPHDR_FIELDS_MAX];
+};
+
+/* Value of the first of f[0..n) named name, case-blind; NULL when absent. */
+const char *httphdr_find(
+    const struct httphdr_field *f, size_t n, const char *name);
+
+/* How many of f[0..n) are named name, case-blind. */
+size_t httphdr_count(const struct httphdr_field *f, size_t n, const char *name);
 
 /*
  * Whether a coding (e.g. "gzip") is acceptable in an Accept-Encoding or TE

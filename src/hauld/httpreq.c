@@ -14,7 +14,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "httpreq.h"
 
@@ -200,21 +199,11 @@ httpreq_parse(
 const char *
 httpreq_header(const struct httpreq *req, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->h[i].name, name) == 0)
-			return req->h[i].value;
-	return NULL;
+	return httphdr_find(req->h, req->nheaders, name);
 }
 
 size_t
 httpreq_count(const struct httpreq *req, const char *name)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->h[i].name, name) == 0)
-			n++;
-	return n;
+	return httphdr_count(req->h, req->nheaders, name);
 }

@@ -9,21 +9,18 @@
 
 #include <stddef.h>
 
+#include "httphdr.h"
+
 #define HTTPREQ_MAX_HEADERS 64 /* more: 431 */
 #define HTTPREQ_MAX_LINE 8192  /* longer request line: 414 */
 #define HTTPREQ_MAX_HEAD 16384 /* longer head: 431 */
-
-struct httpreq_header {
-	const char *name;
-	const char *value; /* OWS trimmed */
-};
 
 struct httpreq {
 	const char *method;
 	const char *target;
 	int minor; /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
 	size_t nheaders;
-	struct httpreq_header h[HTTPREQ_MAX_HEADERS];
+	struct httphdr_field h[HTTPREQ_MAX_HEADERS];
 	size_t head_len; /* bytes of the head, blank line included */
 };
 

@@ -49,6 +49,7 @@
 #include "codec.h"
 #include "download.h"
 #include "hclient.h"
+#include "httphdr.h"
 #include "journal.h"
 #include "log.h"
 #include "range.h"
@@ -173,7 +174,7 @@ static void fetch_reset(struct fetcher *);
 static void fetch_cancel(struct fetcher *);
 static int fetch_connect(struct fetcher *);
 static void fetch_retry_cb(evutil_socket_t, short, void *);
-static int fetch_head_cb(void *, int, struct evkeyvalq *);
+static int fetch_head_cb(void *, int, const struct httphdr_fields *);
 static int fetch_data_cb(void *, const char *, size_t);
 static void fetch_end_cb(void *, enum hc_err, const char *);
 
@@ -1132,13 +1133,13 @@ fetch_reject(struct fetcher *f, enum why why, const char *fmt, ...)
  * hclient drop the connection before reading any of the body.
  */
 static int
-fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
+fetch_head_cb(void *arg, int code, const struct httphdr_fields *h)
 {
 	struct fetcher *f = arg;
 	struct download *d = f->d;
-	const char *ce = evhttp_find_header(h, "Content-Encoding");
-	const char *cr = evhttp_find_header(h, "Content-Range");
-	const char *etag = evhttp_find_header(h, "ETag"), *lm;
+	const char *ce = httphdr_find(h->f, h->n, "Content-Encoding");
+	const char *cr = httphdr_find(h->f, h->n, "Content-Range");
+	const char *etag = httphdr_find(h->f, h->n, "ETag"), *lm;
 	off_t first, last, size;
 	char err[128];
 
@@ -1178,7 +1179,7 @@ fetch_head_cb(void *arg, int code, struct evkeyvalq *h)
 		 * do ranges at all: then its validator is still ours, or it
 		 * has none to compare.
 		 */
-		lm = evhttp_find_header(h, "Last-Modified");
+		lm = httphdr_find(h->f, h->n, "Last-Modified");
 		if (d->validator[0] == '\0' ||
 		    (d->validator_is_etag && etag != NULL &&
 		        strcmp(etag, d->validator) == 0) ||

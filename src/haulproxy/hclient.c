@@ -5,7 +5,6 @@
 #include "config.h"
 #endif
 
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -23,8 +22,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "hclient.h"
 #include "httphdr.h"
@@ -66,6 +63,7 @@ struct hc_conn {
 	enum framing framing;
 	uint64_t left; /* of the body or of the chunk */
 	size_t trailer;
+	struct httphdr_fields fields; /* of the head being parsed */
 	int keepalive;
 	int reused;  /* served a request before this one */
 	int got_any; /* a response byte came */
@@ -302,6 +300,17 @@ parse_length(const char *s, uint64_t *out)
 }
 
 /*
+ * A CR inside a value is refused, as evhttp_add_header() refused it when
+ * these fields were kept in an evkeyvalq; the value ends at its first
+ * NUL, as a C string.
+ */
+static int
+hc_value_ok(const char *v)
+{
+	return strchr(v, '\r') == NULL;
+}
+
+/*
  * One response head in buf[pos..end): parse it, decide the framing and
  * call head().  0 ok, 1 skipped (1xx), 2 cancelled from head(), 3
  * refused by head(), -1 with *why on a bad head.
@@ -309,15 +318,15 @@ parse_length(const char *s, uint64_t *out)
 static int
 hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 {
-	struct evkeyvalq h;
-	struct evkeyval *kv;
+	struct httphdr_fields *h = &c->fields;
 	const char *te, *conn;
 	char *nl, *colon, *v, *ve;
 	int status = 0, minor = 0, first = 1, r = -1, cls = 0;
 	uint64_t cl = 0;
 	unsigned gen = c->gen;
+	size_t i;
 
-	TAILQ_INIT(&h);
+	h->n = 0;
 	*why = "bad response head";
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -329,47 +338,49 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 			if (hc_parse_status(
 			        p, (size_t)(ve - p), &status, &minor) == -1) {
 				*why = "bad status line";
-				goto out;
+				return -1;
 			}
 			first = 0;
 		} else if (ve == p) {
 			break; /* the empty line */
 		} else {
 			if ((colon = strchr(p, ':')) == NULL || colon == p)
-				goto out; /* folded, or no name */
+				return -1; /* folded, or no name */
 			for (v = p; v < colon; v++)
 				if (!is_tchar((unsigned char)*v))
-					goto out;
+					return -1;
 			*colon = '\0';
 			for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 				;
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				*--ve = '\0';
-			if (evhttp_add_header(&h, p, v) == -1)
-				goto out;
+			if (!hc_value_ok(v) || h->n == HTTPHDR_FIELDS_MAX)
+				return -1;
+			h->f[h->n].name = p;
+			h->f[h->n].value = v;
+			h->n++;
 		}
 		p = nl + 1;
 	}
 	if (status >= 100 && status < 200) {
 		if (status == 101) {
 			*why = "origin switched protocols";
-			goto out;
+			return -1;
 		}
-		r = 1; /* interim: the real answer follows */
-		goto out;
+		return 1; /* interim: the real answer follows */
 	}
-	conn = evhttp_find_header(&h, "Connection");
+	conn = httphdr_find(h->f, h->n, "Connection");
 	c->keepalive =
 	    minor >= 1 ? !(conn && httphdr_has_token(conn, "close")) : 0;
-	te = evhttp_find_header(&h, "Transfer-Encoding");
-	TAILQ_FOREACH(kv, &h, next) {
+	te = httphdr_find(h->f, h->n, "Transfer-Encoding");
+	for (i = 0; i < h->n; i++) {
 		uint64_t n;
 
-		if (strcasecmp(kv->key, "Content-Length") != 0)
+		if (strcasecmp(h->f[i].name, "Content-Length") != 0)
 			continue;
-		if (parse_length(kv->value, &n) == -1 || (cls && n != cl)) {
+		if (parse_length(h->f[i].value, &n) == -1 || (cls && n != cl)) {
 			*why = "bad Content-Length";
-			goto out;
+			return -1;
 		}
 		cl = n;
 		cls = 1;
@@ -384,7 +395,7 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 			last++;
 		if (minor == 0) {
 			*why = "Transfer-Encoding in HTTP/1.0";
-			goto out;
+			return -1;
 		}
 		if (strncasecmp(last, "chunked", 7) == 0 &&
 		    (last[7] == '\0' || last[7] == ' ' || last[7] == '\t')) {
@@ -403,16 +414,12 @@ hc_head(struct hc_conn *c, char *p, char *end, const char **why)
 		c->keepalive = 0;
 	}
 	c->in_cb++;
-	r = c->cbs->head(c->arg, status, &h);
+	r = c->cbs->head(c->arg, status, h);
 	c->in_cb--;
-	if (c->gen != gen || c->dead) {
-		r = 2; /* cancelled from the callback */
-		goto out;
-	}
+	if (c->gen != gen || c->dead)
+		return 2; /* cancelled from the callback */
 	if (r == -1)
-		r = 3; /* refused by the caller */
-out:
-	evhttp_clear_headers(&h);
+		return 3; /* refused by the caller */
 	return r;
 }
 

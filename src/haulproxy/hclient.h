@@ -1,5 +1,6 @@
 /*
- * A lean HTTP/1.1 client connection for haulproxy's chunk fetches: one
+ * A lean HTTP/1.1 client connection for haulproxy's requests to the
+ * origin, the HEAD that starts a download and the chunk fetches: one
  * kept-alive connection to the origin, one request at a time, on raw
  * non-blocking sockets with libevent events.
  *
@@ -7,8 +8,9 @@
  * read(2) (EVBUFFER_MAX_READ) and asks FIONREAD before each, so a GiB
  * costs about 530,000 syscalls through the evhttp client.  Here a body
  * is read with reads of HC_READ bytes straight into one buffer and
- * handed to the caller as it comes (bench/README.md, scenario d).  The
- * HEAD at the start of a download stays on evhttp.
+ * handed to the caller as it comes (bench/README.md, scenario d).
+ * Response fields are kept in a struct httphdr_fields pointing into
+ * that buffer, not in an evkeyvalq.
  *
  * Responses are framed as RFC 9112 section 6.3 says: no body for 1xx
  * (skipped), 204 and 304; Transfer-Encoding chunked decoded; otherwise
@@ -26,8 +28,8 @@
 #include <stddef.h>
 
 struct event_base;
-struct evkeyvalq;
 struct hc_conn;
+struct httphdr_fields;
 
 #define HC_READ (128 * 1024)    /* one read(2) at most */
 #define HC_HEAD_MAX (32 * 1024) /* a response head larger is refused */
@@ -41,8 +43,12 @@ enum hc_err {
 };
 
 struct hc_cbs {
-	/* The head: status and headers.  -1 drops the connection. */
-	int (*head)(void *arg, int status, struct evkeyvalq *headers);
+	/*
+	 * The head: status and fields (look them up with httphdr_find()).
+	 * The fields point into the client's buffer: valid only during the
+	 * call.  -1 drops the connection.
+	 */
+	int (*head)(void *arg, int status, const struct httphdr_fields *h);
 	/* Body bytes, decoded of chunked framing.  -1 drops it. */
 	int (*body)(void *arg, const char *p, size_t n);
 	/* The end of the exchange: HC_OK when the body was complete. */

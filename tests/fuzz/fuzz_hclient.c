@@ -22,7 +22,7 @@ struct seen {
 };
 
 static int
-f_head(void *arg, int status, struct evkeyvalq *h)
+f_head(void *arg, int status, const struct httphdr_fields *h)
 {
 	struct seen *s = arg;
 

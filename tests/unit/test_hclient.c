@@ -17,6 +17,7 @@
 #include <event2/http.h>
 
 #include "hclient.h"
+#include "httphdr.h"
 #include "unit.h"
 
 struct got {
@@ -25,14 +26,18 @@ struct got {
 	char body[4096];
 	size_t body_len;
 	int overflow;
+	size_t nfields;
+	char etag[64]; /* the ETag value the head had, "-" for none */
 };
 
 static int
-t_head(void *arg, int status, struct evkeyvalq *h)
+t_head(void *arg, int status, const struct httphdr_fields *h)
 {
 	struct got *g = arg;
+	const char *etag = httphdr_find(h->f, h->n, "etag");
 
-	(void)h;
+	snprintf(g->etag, sizeof(g->etag), "%s", etag ? etag : "-");
+	g->nfields = h->n;
 	g->status = status;
 	g->heads++;
 	return g->refuse_head ? -1 : 0;
@@ -257,6 +262,89 @@ test_limits(void)
 	}
 }
 
+struct field_row {
+	const char *fields; /* between the status line and the blank line */
+	enum hc_err err;
+	const char *etag; /* as head() saw it */
+	size_t nfields;
+};
+
+static const struct field_row field_rows[] = {
+    {"ETag: \"a\"\r\n", HC_OK, "\"a\"", 1},
+    {"X: 1\r\netag:\t \"b\" \t\r\nETag: \"c\"\r\n", HC_OK, "\"b\"", 3},
+    {"ETag:\r\n", HC_OK, "", 1},
+    {"X: 1\r\n", HC_OK, "-", 1},
+    {"", HC_OK, "-", 0},
+    /* A CR in a value is refused, as evhttp_add_header() did. */
+    {"ETag: a\r b\r\n", HC_EPROTO, "-", 0},
+    {"ETag: a\r\r\tb\r\n", HC_EPROTO, "-", 0},
+    {"ETag: a\rb\r\n", HC_EPROTO, "-", 0},
+    {"ETag: a\r\r\n", HC_EPROTO, "-", 0},
+    /* A NUL ends the value as a C string. */
+    {"ETag: a\0\rb\r\n", HC_OK, "a", 1},
+    {"ETag: \x01\x7f\x80\r\n", HC_OK, "\x01\x7f\x80", 1},
+};
+
+/* What head() is given: the fields, OWS trimmed, looked up case-blind. */
+static void
+test_fields(void)
+{
+	char resp[512];
+	struct got g;
+	size_t i, n, k;
+
+	for (i = 0; i < sizeof(field_rows) / sizeof(field_rows[0]); i++) {
+		const struct field_row *r = &field_rows[i];
+		const char *f = r->fields;
+
+		/* The NUL row: the field text runs to its CRLF. */
+		k = strlen(f);
+		if (k > 0 && f[k - 1] != '\n')
+			k += strlen(f + k + 1) + 1;
+		n = (size_t)snprintf(resp, sizeof(resp), "%s", H11);
+		memcpy(resp + n, f, k);
+		n += k;
+		n += (size_t)snprintf(
+		    resp + n, sizeof(resp) - n, "Content-Length: 0\r\n\r\n");
+		feed(resp, n, 0, 0, &g);
+		if (g.dones != 1 || g.err != r->err)
+			FAILF("field row %zu: dones %d err %d, want %d", i,
+			    g.dones, g.err, r->err);
+		if (r->err == HC_OK &&
+		    (strcmp(g.etag, r->etag) != 0 ||
+		        g.nfields != r->nfields + 1))
+			FAILF("field row %zu: etag \"%s\" %zu fields, want "
+			      "\"%s\" %zu",
+			    i, g.etag, g.nfields, r->etag, r->nfields + 1);
+	}
+}
+
+/* HTTPHDR_FIELDS_MAX fields are taken, one more is refused. */
+static void
+test_many_fields(void)
+{
+	char *resp = malloc(64 * (HTTPHDR_FIELDS_MAX + 2));
+	struct got g;
+	size_t n, i;
+
+	n = (size_t)sprintf(resp, H11);
+	for (i = 0; i + 1 < HTTPHDR_FIELDS_MAX; i++)
+		n += (size_t)sprintf(resp + n, "X-%zu: %zu\r\n", i, i);
+	n += (size_t)sprintf(resp + n, "Content-Length: 0\r\n\r\n");
+	feed(resp, n, 0, 0, &g);
+	CHECK_INT(g.err, HC_OK);
+	CHECK_INT(g.nfields, HTTPHDR_FIELDS_MAX);
+	n = (size_t)sprintf(resp, H11 "X-Extra: 1\r\n");
+	for (i = 0; i + 1 < HTTPHDR_FIELDS_MAX; i++)
+		n += (size_t)sprintf(resp + n, "X-%zu: %zu\r\n", i, i);
+	n += (size_t)sprintf(resp + n, "Content-Length: 0\r\n\r\n");
+	feed(resp, n, 0, 0, &g);
+	CHECK_INT(g.dones, 1);
+	CHECK_INT(g.err, HC_EPROTO);
+	CHECK_INT(g.heads, 0);
+	free(resp);
+}
+
 /* A body bigger than the read buffer, fed in odd pieces. */
 static void
 test_big_body(void)
@@ -297,6 +385,8 @@ main(void)
 	static const struct unit_test tests[] = {
 	    {"rows", test_rows},
 	    {"limits", test_limits},
+	    {"fields", test_fields},
+	    {"many_fields", test_many_fields},
 	    {"big_body", test_big_body},
 	};
 	int r;
