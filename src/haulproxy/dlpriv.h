@@ -56,13 +56,15 @@ struct fetcher {
 	uint64_t t0_ms;
 };
 
-/* The HEAD that starts (and restarts) a download, over evhttp. */
+/* The HEAD that starts (and restarts) a download, over hclient. */
 struct head {
-	struct evhttp_connection *evcon;
-	struct evhttp_request *req; /* in flight, or NULL */
-	struct event *timer;        /* back-off before a retry */
+	struct hc_conn *hc;
+	struct buf rq;
+	struct event *timer; /* back-off before a retry */
 	unsigned tries;
-	enum why why;
+	int busy;     /* a request in flight */
+	int code;     /* the answer's status; 0 before one came */
+	char bad[64]; /* what was wrong with a 200, or "" */
 };
 
 struct waiter {

@@ -1,7 +1,7 @@
 /*
  * The download engine of haulproxy: a file's life and its waiters.
  *
- *   download_request() -> HEAD (size, validator)
+ *   download_request() -> HEAD (size, validator), over hclient
  *     -> stored copy complete and current?  answer "already downloaded"
  *     -> journal matches?  resume with its chunks, else start over
  *     -> chunks: sched_next() hands each idle fetcher the next missing
@@ -34,9 +34,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include <event2/keyvalq_struct.h>
-
 #include "dlpriv.h"
+#include "hclient.h"
+#include "httphdr.h"
 #include "log.h"
 #include "stats.h"
 
@@ -62,13 +62,17 @@ static void download_schedule(struct download *);
 static void download_finish(struct download *);
 static void head_start(struct download *);
 static void head_retry_cb(evutil_socket_t, short, void *);
-static void head_done_cb(struct evhttp_request *, void *);
-static void head_error_cb(enum evhttp_request_error, void *);
-static void head_failed(struct download *);
-static const char *head_take(struct download *, struct evkeyvalq *);
+static int head_fields_cb(void *, int, const struct httphdr_fields *);
+static int head_body_cb(void *, const char *, size_t);
+static void head_done_cb(void *, enum hc_err, const char *);
+static void head_failed(struct download *, enum hc_err, const char *);
+static const char *head_take(struct download *, const struct httphdr_fields *);
 static char *side_path(const char *, const char *);
 static int sync_dir(const char *);
 static int make_parents(const char *);
+
+static const struct hc_cbs head_cbs = {
+    head_fields_cb, head_body_cb, head_done_cb};
 
 struct dl_conf download_conf;
 
@@ -263,17 +267,13 @@ download_teardown(struct download *d)
 
 	for (i = 0; i < download_conf.parallel; i++)
 		fetch_close(&d->f[i]);
-	if (d->head.req != NULL) {
-		struct evhttp_request *req = d->head.req;
-
-		d->head.req = NULL;
-		evhttp_cancel_request(req);
+	if (d->head.busy) {
+		d->head.busy = 0;
+		hc_cancel(d->head.hc);
 	}
 	evtimer_del(d->head.timer);
-	if (d->head.evcon != NULL) {
-		evhttp_connection_free(d->head.evcon);
-		d->head.evcon = NULL;
-	}
+	hc_free(d->head.hc);
+	d->head.hc = NULL;
 	for (c = 0; d->chunks != NULL && c < d->j.nchunks; c++)
 		if (d->chunks[c].state == CHUNK_INFLIGHT)
 			d->chunks[c].state = CHUNK_MISSING;
@@ -301,6 +301,7 @@ download_free(struct download *d)
 	for (i = 0; i < download_conf.parallel; i++)
 		fetch_free(&d->f[i]);
 	event_free(d->head.timer);
+	buf_free(&d->head.rq);
 	event_free(d->tick);
 	event_free(d->sync_timer);
 	if (d->part_fd != -1)
@@ -396,31 +397,25 @@ static void
 head_start(struct download *d)
 {
 	struct head *h = &d->head;
-	struct evhttp_request *req;
 
-	if (h->evcon == NULL) {
-		h->evcon = evhttp_connection_base_new(download_conf.base, NULL,
-		    d->origin.host, (unsigned short)d->origin.port);
-		if (h->evcon == NULL) {
-			download_fail(
-			    d, 500, "cannot make a connection object");
-			return;
-		}
-		evhttp_connection_set_timeout(
-		    h->evcon, download_conf.timeout_s);
-		evhttp_connection_set_retries(h->evcon, 0);
+	if (h->hc == NULL &&
+	    (h->hc = hc_new(download_conf.base, d->origin.host,
+	         (unsigned short)d->origin.port, download_conf.timeout_s)) ==
+	        NULL) {
+		download_fail(d, 500, "cannot make a connection object");
+		return;
 	}
-	req = evhttp_request_new(head_done_cb, d);
-	evhttp_request_set_error_cb(req, head_error_cb);
-	evhttp_add_header(
-	    evhttp_request_get_output_headers(req), "Host", d->origin.hostport);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Accept-Encoding", "identity");
-	h->why = WHY_NONE;
-	h->req = req;
-	if (evhttp_make_request(h->evcon, req, EVHTTP_REQ_HEAD, d->rpath) ==
-	    -1) {
-		h->req = NULL;
+	h->code = 0;
+	h->bad[0] = '\0';
+	buf_reset(&h->rq);
+	buf_printf(&h->rq,
+	    "HEAD %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Accept-Encoding: identity\r\n\r\n",
+	    d->rpath, d->origin.hostport);
+	h->busy = 1;
+	if (h->rq.failed ||
+	    hc_request(h->hc, h->rq.data, h->rq.len, &head_cbs, d) == -1) {
+		h->busy = 0;
 		download_fail(
 		    d, 502, "cannot send HEAD to %s", d->origin.hostport);
 	}
@@ -432,21 +427,13 @@ head_retry_cb(evutil_socket_t fd, short what, void *arg)
 	head_start(arg);
 }
 
-static void
-head_error_cb(enum evhttp_request_error e, void *arg)
-{
-	struct download *d = arg;
-
-	d->head.why = e == EVREQ_HTTP_TIMEOUT ? WHY_TIMEOUT : WHY_NET;
-}
-
 /* The size and the validator of a 200; NULL, or what is wrong. */
 static const char *
-head_take(struct download *d, struct evkeyvalq *h)
+head_take(struct download *d, const struct httphdr_fields *h)
 {
-	const char *cl = evhttp_find_header(h, "Content-Length");
-	const char *etag = evhttp_find_header(h, "ETag");
-	const char *lm = evhttp_find_header(h, "Last-Modified");
+	const char *cl = httphdr_find(h->f, h->n, "Content-Length");
+	const char *etag = httphdr_find(h->f, h->n, "ETag");
+	const char *lm = httphdr_find(h->f, h->n, "Last-Modified");
 	unsigned long long size;
 	char *end;
 
@@ -472,38 +459,71 @@ head_take(struct download *d, struct evkeyvalq *h)
 	return NULL;
 }
 
-static void
-head_done_cb(struct evhttp_request *req, void *arg)
+/*
+ * The HEAD's answer: its fields are only valid during this call, so what
+ * is needed is taken now.  Then -1: an answer to HEAD has no body,
+ * whatever its Content-Length says, and hclient (which frames by the
+ * fields) would wait for one; refusing it closes the connection instead,
+ * and head_done_cb() runs.
+ */
+static int
+head_fields_cb(void *arg, int code, const struct httphdr_fields *h)
 {
 	struct download *d = arg;
-	int code = req ? evhttp_request_get_response_code(req) : 0;
 	const char *bad;
 
-	d->head.req = NULL;
-	if (code == 0)
-		head_failed(d);
-	else if (code == 404 || code == 410)
+	d->head.code = code;
+	if (code == 200 && (bad = head_take(d, h)) != NULL)
+		snprintf(d->head.bad, sizeof(d->head.bad), "%s", bad);
+	return -1;
+}
+
+static int
+head_body_cb(void *arg, const char *p, size_t n)
+{
+	return -1; /* not reached: head_fields_cb() refuses any body */
+}
+
+static void
+head_done_cb(void *arg, enum hc_err err, const char *why)
+{
+	struct download *d = arg;
+	struct head *h = &d->head;
+
+	if (!h->busy)
+		return; /* cancelled by us */
+	h->busy = 0;
+	if (h->code == 0)
+		head_failed(d, err, why);
+	else if (h->code == 404 || h->code == 410)
 		download_fail(d, 404, "not found at the origin");
-	else if (code != 200)
-		download_fail(d, 502, "origin answered HEAD with %d", code);
-	else if ((bad = head_take(d, evhttp_request_get_input_headers(req))) !=
-	    NULL)
-		download_fail(d, 502, "%s", bad);
+	else if (h->code != 200)
+		download_fail(d, 502, "origin answered HEAD with %d", h->code);
+	else if (h->bad[0] != '\0')
+		download_fail(d, 502, "%s", h->bad);
 	else {
-		d->state = DL_PREPARE; /* in the tick, outside evhttp */
+		d->state = DL_PREPARE; /* in the tick, outside hclient */
 		download_kick(d);
 	}
 }
 
-/* No answer to the HEAD: unreachable or too slow, retry with back-off. */
+/*
+ * No answer to the HEAD: unreachable or too slow, retry with back-off;
+ * an answer that is not HTTP: give up.
+ */
 static void
-head_failed(struct download *d)
+head_failed(struct download *d, enum hc_err err, const char *why)
 {
 	struct timeval tv;
 	uint64_t ms;
 
+	if (err == HC_EPROTO) {
+		download_fail(d, 502, "origin %s answered HEAD badly: %s",
+		    d->origin.hostport, why ? why : "?");
+		return;
+	}
 	if (++d->head.tries > download_conf.retries) {
-		if (d->head.why == WHY_TIMEOUT)
+		if (err == HC_ETIMEOUT)
 			download_fail(
 			    d, 504, "origin %s timed out", d->origin.hostport);
 		else
