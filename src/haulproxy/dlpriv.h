@@ -43,17 +43,14 @@ struct fetcher {
 	int64_t chunk;       /* -1: idle */
 	uint64_t off, len;
 	uint64_t flushed; /* bytes written to the part file */
-	uint64_t wire;
-	uint32_t crc;    /* CRC-32 of the bytes flushed */
-	struct stage st; /* decoded bytes taken: st.got */
-	struct buf rq;   /* the request, rebuilt per chunk */
+	uint32_t crc;     /* CRC-32 of the bytes flushed */
+	struct stage st;  /* decoded bytes taken: st.got */
+	struct buf rq;    /* the request, rebuilt per chunk */
 	int asked_gzip, gzip_body;
 	enum gzauto_role role;
 	struct codec *inflate;
 	enum why why;
-	int err_no;
 	char msg[160];
-	uint64_t t0_ms;
 };
 
 /* The HEAD that starts (and restarts) a download, over hclient. */
@@ -84,7 +81,7 @@ struct download {
 	uint32_t ndone;       /* chunks durable */
 	uint32_t nwritten;    /* chunks written, not yet synced */
 	uint32_t cursor;      /* where sched_next looks first */
-	uint64_t unsynced_bytes, last_sync_ms;
+	uint64_t unsynced_bytes;
 	uint64_t size;
 	char validator[JOURNAL_VALIDATOR_MAX + 1];
 	int validator_is_etag;
@@ -93,7 +90,6 @@ struct download {
 	unsigned restarts;
 	int gzip_ok;                 /* origin compresses ranges properly */
 	unsigned gzip_plain_answers; /* asked gzip, got identity */
-	uint32_t nchunks_fetched;
 	struct gzauto gz;
 	struct head head;
 	struct fetcher *f; /* --parallel of them */

@@ -52,7 +52,7 @@ static void download_answer(struct download *, const struct dl_result *);
 static void download_end(struct download *, int, const char *);
 static void download_restart(struct download *);
 static void download_prepare(struct download *);
-static int prepare_already(struct download *, const struct journal *);
+static int prepare_already(struct download *, struct journal *);
 static int prepare_resume(struct download *, struct journal *);
 static int prepare_fresh(struct download *, int);
 static int prepare_journal(struct download *, int);
@@ -627,7 +627,7 @@ download_prepare(struct download *d)
  * "already downloaded" and free d (1), else 0.
  */
 static int
-prepare_already(struct download *d, const struct journal *old)
+prepare_already(struct download *d, struct journal *old)
 {
 	struct dl_result r;
 	struct stat st;
@@ -642,7 +642,7 @@ prepare_already(struct download *d, const struct journal *old)
 	r.bytes = d->size;
 	r.resumed_from = d->size;
 	r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
-	journal_free((struct journal *)old);
+	journal_free(old);
 	download_answer(d, &r);
 	download_free(d);
 	return 1;
@@ -746,7 +746,6 @@ prepare_chunks(struct download *d)
 	d->cursor = 0;
 	d->done_bytes = d->resumed_from;
 	d->unsynced_bytes = 0;
-	d->last_sync_ms = now_ms();
 	gzauto_init(&d->gz, download_conf.parallel);
 	d->state = DL_RUN;
 	download_kick(d);
@@ -821,7 +820,6 @@ download_sync(struct download *d)
 	d->ndone += d->nwritten;
 	d->nwritten = 0;
 	d->unsynced_bytes = 0;
-	d->last_sync_ms = now_ms();
 	if (journal_write(d->jfd, &d->j) == -1) {
 		download_fail(
 		    d, 507, "writing %s: %s", d->jpath, strerror(errno));

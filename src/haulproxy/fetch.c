@@ -228,17 +228,15 @@ fetch_start(struct fetcher *f, uint32_t c)
 	f->chunk = c;
 	f->off = (uint64_t)c * download_conf.chunk_size;
 	f->len = download_chunk_len(d, c);
-	f->flushed = f->wire = 0;
+	f->flushed = 0;
 	f->crc = 0;
 	if (f->st.buf == NULL)
 		f->st.buf = xmalloc(STAGE_SIZE);
 	stage_start(&f->st, f->len);
 	f->why = WHY_NONE;
-	f->err_no = 0;
 	f->msg[0] = '\0';
 	f->gzip_body = 0;
 	f->asked_gzip = want_gzip(d, f);
-	f->t0_ms = now_ms();
 	d->chunks[c].state = CHUNK_INFLIGHT;
 
 	buf_reset(&f->rq);
@@ -447,7 +445,6 @@ fetch_flush(void *arg, const char *p, size_t n)
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
-			f->err_no = errno;
 			fetch_reject(f, WHY_DISK, "writing %s: %s", d->part,
 			    strerror(errno));
 			return -1;
@@ -471,7 +468,6 @@ fetch_data_cb(void *arg, const char *p, size_t n)
 {
 	struct fetcher *f = arg;
 
-	f->wire += n;
 	f->d->fetched += n;
 	stats_add(download_conf.slot, STATS_bytes_fetched, n);
 	if (f->why == WHY_NONE)
@@ -523,7 +519,6 @@ fetch_good(struct fetcher *f)
 	struct download *d = f->d;
 	uint32_t c = (uint32_t)f->chunk;
 
-	d->nchunks_fetched++;
 	stats_add(download_conf.slot, STATS_chunks_fetched, 1);
 	trial_end(d, f, f->len);
 	if (f->asked_gzip && !f->gzip_body) {
