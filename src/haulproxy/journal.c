@@ -494,7 +494,7 @@ journal_load_image(
 		journal_err(err, errlen, "journal empty");
 		return -1;
 	}
-	if ((ha = journal_decode(p, len, &a, aerr, sizeof(aerr)) == 0) &&
+	if ((ha = (journal_decode(p, len, &a, aerr, sizeof(aerr)) == 0)) &&
 	    journal_slot(a.seq) != 0) {
 		journal_err(
 		    aerr, sizeof(aerr), "sequence number in the wrong slot");
