@@ -1,6 +1,6 @@
 /*
  * haulproxy's download engine: HEAD for size and validator, then Range
- * chunks over --parallel kept-alive evhttp connections, inflated and
+ * chunks over --parallel kept-alive hclient connections, inflated and
  * checked as they stream, written with pwrite at their offsets, made
  * durable in batches and recorded in the journal; finally synced and
  * renamed into place.  Several callers waiting on one file share one
@@ -54,12 +54,10 @@ void download_init(const struct dl_conf *);
 /*
  * Fetch the origin's rpath (an encoded request path) into final_path, or
  * join the download already doing so; name is what logs and /status
- * call it.  cb(arg) runs exactly once, from
- * the event loop, unless download_forget(arg) is called first.
+ * call it.  cb(arg) runs exactly once, from the event loop.
  */
 void download_request(const struct origin *, const char *rpath,
     const char *final_path, const char *name, dl_done_cb cb, void *arg);
-void download_forget(void *arg);
 
 /* JSON array of downloads in progress: name, done, total, rate. */
 void download_status_json(struct buf *);

@@ -69,6 +69,10 @@ static int journal_peek_size(const unsigned char *, size_t, size_t *);
 static int journal_try_slot1(
     const unsigned char *, size_t, size_t, struct journal *, char *, size_t);
 static int pwrite_all(int, const unsigned char *, size_t, off_t);
+static const char *decode_frame(const unsigned char *, size_t, uint32_t *);
+static const char *decode_validator(const unsigned char *, char *);
+static int decode_chunks(const unsigned char *, struct journal *);
+static int journal_slurp(int, unsigned char **, size_t *, char *, size_t);
 
 static void
 journal_err(char *err, size_t errlen, const char *msg)
@@ -313,6 +317,77 @@ journal_encode(const struct journal *j, void *buf, size_t len)
  * the record CRC like the bitmap; a resealed record with changed chunk
  * CRCs decodes (only the part file's bytes can tell, download.c).
  */
+/*
+ * What must hold before anything else of a record is believed: magic,
+ * version, a bounded nchunks, enough bytes, the CRC, zero padding.  NULL
+ * with *nchunks set, or the reason.
+ */
+static const char *
+decode_frame(const unsigned char *p, size_t len, uint32_t *nchunks)
+{
+	uint32_t version, n;
+	size_t rs, at;
+
+	if (p == NULL || len < JOURNAL_HEAD)
+		return "journal record truncated in its head";
+	if (memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0)
+		return "not a journal record (bad magic)";
+	version = get_le32(p + OFF_VERSION);
+	if (version == JOURNAL_VERSION_1)
+		return "journal version 1: written by an older haulproxy";
+	if (version != JOURNAL_VERSION)
+		return "unknown journal version";
+	n = get_le32(p + OFF_NCHUNKS);
+	/* Bounded before any size is computed from it (crcs_at()). */
+	if (n > JOURNAL_MAX_CHUNKS)
+		return "journal claims too many chunks";
+	rs = journal_record_size(n);
+	at = crc_at(n);
+	if (len < rs)
+		return "journal record truncated";
+	if (get_le32(p + at) != record_crc(p, at))
+		return "journal record CRC mismatch";
+	if (!all_zero(p + at + 4, rs - (at + 4)))
+		return "journal record padding not zero";
+	*nchunks = n;
+	return NULL;
+}
+
+/* The validator field into out (NUL-terminated); NULL, or the reason. */
+static const char *
+decode_validator(const unsigned char *p, char *out)
+{
+	uint32_t vlen = get_le32(p + OFF_VLEN);
+
+	if (vlen > JOURNAL_VALIDATOR_MAX)
+		return "journal validator length too large";
+	if (memchr(p + OFF_VALIDATOR, '\0', vlen) != NULL)
+		return "journal validator contains NUL";
+	if (!all_zero(p + OFF_VALIDATOR + vlen, JOURNAL_VALIDATOR_MAX - vlen))
+		return "journal validator padding not zero";
+	memcpy(out, p + OFF_VALIDATOR, vlen);
+	return NULL;
+}
+
+/* The bitmap and the chunk CRCs, with journal_init()'s zero spares. */
+static int
+decode_chunks(const unsigned char *p, struct journal *t)
+{
+	size_t nb = bitmap_bytes(t->nchunks), crcs = crcs_at(t->nchunks);
+	uint32_t i;
+
+	if ((t->bitmap = malloc(nb + 1)) == NULL ||
+	    (t->crc = malloc(((size_t)t->nchunks + 1) * sizeof(*t->crc))) ==
+	        NULL)
+		return -1;
+	memcpy(t->bitmap, p + JOURNAL_HEAD, nb);
+	t->bitmap[nb] = 0;
+	for (i = 0; i < t->nchunks; i++)
+		t->crc[i] = get_le32(p + crcs + 4 * (size_t)i);
+	t->crc[t->nchunks] = 0;
+	return 0;
+}
+
 int
 journal_decode(
     const void *buf, size_t len, struct journal *j, char *err, size_t errlen)
@@ -320,85 +395,24 @@ journal_decode(
 	const unsigned char *p = buf;
 	struct journal t;
 	const char *msg;
-	size_t rs, nb, crcs, at, end;
-	uint32_t vlen, version, i;
 
 	memset(j, 0, sizeof(*j));
 	memset(&t, 0, sizeof(t));
-	if (p == NULL || len < JOURNAL_HEAD) {
-		journal_err(
-		    err, errlen, "journal record truncated in its head");
-		return -1;
-	}
-	if (memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0) {
-		journal_err(err, errlen, "not a journal record (bad magic)");
-		return -1;
-	}
-	version = get_le32(p + OFF_VERSION);
-	if (version == JOURNAL_VERSION_1) {
-		journal_err(err, errlen,
-		    "journal version 1: written by an older haulproxy");
-		return -1;
-	}
-	if (version != JOURNAL_VERSION) {
-		journal_err(err, errlen, "unknown journal version");
-		return -1;
-	}
-	t.nchunks = get_le32(p + OFF_NCHUNKS);
-	/* Bounded before any size is computed from it (crcs_at()). */
-	if (t.nchunks > JOURNAL_MAX_CHUNKS) {
-		journal_err(err, errlen, "journal claims too many chunks");
-		return -1;
-	}
-	rs = journal_record_size(t.nchunks);
-	nb = bitmap_bytes(t.nchunks);
-	crcs = crcs_at(t.nchunks);
-	at = crc_at(t.nchunks);
-	end = at + 4;
-	if (len < rs) {
-		journal_err(err, errlen, "journal record truncated");
-		return -1;
-	}
-	if (get_le32(p + at) != record_crc(p, at)) {
-		journal_err(err, errlen, "journal record CRC mismatch");
-		return -1;
-	}
-	if (!all_zero(p + end, rs - end)) {
-		journal_err(err, errlen, "journal record padding not zero");
-		return -1;
-	}
-	vlen = get_le32(p + OFF_VLEN);
-	if (vlen > JOURNAL_VALIDATOR_MAX) {
-		journal_err(err, errlen, "journal validator length too large");
-		return -1;
-	}
-	if (memchr(p + OFF_VALIDATOR, '\0', vlen) != NULL) {
-		journal_err(err, errlen, "journal validator contains NUL");
-		return -1;
-	}
-	if (!all_zero(p + OFF_VALIDATOR + vlen, JOURNAL_VALIDATOR_MAX - vlen)) {
-		journal_err(err, errlen, "journal validator padding not zero");
+	if ((msg = decode_frame(p, len, &t.nchunks)) != NULL ||
+	    (msg = decode_validator(p, t.validator)) != NULL) {
+		journal_err(err, errlen, msg);
 		return -1;
 	}
 	t.flags = get_le32(p + OFF_FLAGS);
 	t.seq = get_le64(p + OFF_SEQ);
 	t.size = get_le64(p + OFF_SIZE);
 	t.chunk_size = get_le64(p + OFF_CHUNK);
-	memcpy(t.validator, p + OFF_VALIDATOR, vlen);
-	/* The spares of journal_init() (zero), so a decoded j is alike. */
-	if ((t.bitmap = malloc(nb + 1)) == NULL ||
-	    (t.crc = malloc(((size_t)t.nchunks + 1) * sizeof(*t.crc))) ==
-	        NULL) {
+	if (decode_chunks(p, &t) == -1) {
 		journal_free(&t);
 		journal_err(err, errlen, "out of memory for the journal");
 		errno = ENOMEM;
 		return -1;
 	}
-	memcpy(t.bitmap, p + JOURNAL_HEAD, nb);
-	t.bitmap[nb] = 0;
-	for (i = 0; i < t.nchunks; i++)
-		t.crc[i] = get_le32(p + crcs + 4 * (size_t)i);
-	t.crc[t.nchunks] = 0;
 	if ((msg = journal_check(&t)) != NULL) {
 		journal_err(err, errlen, msg);
 		journal_free(&t);
@@ -480,7 +494,7 @@ journal_load_image(
 		journal_err(err, errlen, "journal empty");
 		return -1;
 	}
-	if ((ha = journal_decode(p, len, &a, aerr, sizeof(aerr)) == 0) &&
+	if ((ha = (journal_decode(p, len, &a, aerr, sizeof(aerr)) == 0)) &&
 	    journal_slot(a.seq) != 0) {
 		journal_err(
 		    aerr, sizeof(aerr), "sequence number in the wrong slot");
@@ -543,13 +557,61 @@ journal_count(const struct journal *j)
 	return n;
 }
 
+/*
+ * The whole of an open journal file into *img (malloc'd, *len bytes); a
+ * file cut short since fstat() is read as far as it goes.  0, or an
+ * errno value with err.
+ */
+static int
+journal_slurp(
+    int fd, unsigned char **img, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t want;
+	ssize_t n;
+	int saved;
+
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		journal_err(err, errlen, "cannot stat the journal");
+		return saved;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		journal_err(err, errlen, "journal is not a regular file");
+		return EINVAL;
+	}
+	if ((uint64_t)st.st_size >
+	    2 * (uint64_t)journal_record_size(JOURNAL_MAX_CHUNKS)) {
+		journal_err(err, errlen, "journal file too large");
+		return EFBIG;
+	}
+	want = (size_t)st.st_size;
+	if ((*img = malloc(want + 1)) == NULL) {
+		journal_err(err, errlen, "out of memory reading the journal");
+		return ENOMEM;
+	}
+	*len = 0;
+	while (*len < want) {
+		n = read(fd, *img + *len, want - *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			journal_err(err, errlen, "cannot read the journal");
+			return saved;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
 int
 journal_read(const char *path, struct journal *j, char *err, size_t errlen)
 {
-	struct stat st;
 	unsigned char *img = NULL;
-	size_t len = 0, want;
-	ssize_t n;
+	size_t len = 0;
 	int fd, saved;
 
 	memset(j, 0, sizeof(*j));
@@ -560,55 +622,16 @@ journal_read(const char *path, struct journal *j, char *err, size_t errlen)
 		errno = saved;
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		saved = errno;
-		journal_err(err, errlen, "cannot stat the journal");
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	saved = journal_slurp(fd, &img, &len, err, errlen);
+	if (saved == 0 && journal_load_image(img, len, j, err, errlen) == -1)
 		saved = EINVAL;
-		journal_err(err, errlen, "journal is not a regular file");
-		goto fail;
-	}
-	if ((uint64_t)st.st_size >
-	    2 * (uint64_t)journal_record_size(JOURNAL_MAX_CHUNKS)) {
-		saved = EFBIG;
-		journal_err(err, errlen, "journal file too large");
-		goto fail;
-	}
-	want = (size_t)st.st_size;
-	if ((img = malloc(want + 1)) == NULL) {
-		saved = ENOMEM;
-		journal_err(err, errlen, "out of memory reading the journal");
-		goto fail;
-	}
-	/* A file cut short since fstat() is read as far as it goes. */
-	while (len < want) {
-		n = read(fd, img + len, want - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			journal_err(err, errlen, "cannot read the journal");
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (journal_load_image(img, len, j, err, errlen) == -1) {
-		saved = EINVAL;
-		goto fail;
-	}
 	free(img);
 	close(fd);
+	if (saved != 0) {
+		errno = saved;
+		return -1;
+	}
 	return 0;
-
-fail:
-	free(img);
-	close(fd);
-	errno = saved;
-	return -1;
 }
 
 static int

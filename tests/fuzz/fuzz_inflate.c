@@ -1,6 +1,6 @@
 /*
- * codec.c inflate, driven the way haulproxy drives it (download.c
- * fetch_inflate() and fetch_done_cb()): the body arrives in pieces, each
+ * codec.c inflate, driven by haulproxy's own inflate step (stage.c,
+ * stage_inflate() and stage_end()): the body arrives in pieces, each
  * piece is inflated into what is left of a staging window, the window is
  * flushed when full, a chunk may decode to at most its length (the gzip
  * bomb rule), data after the member, a stall or a short stream refuse the
@@ -15,8 +15,8 @@
  * chunk length unless bit 6 says otherwise; the rest is the gzip body.
  *
  * The reference is zlib's inflate() on the whole body.  Properties:
- *   - the codec never reports more output than the space it was given,
- *     nor more input used than it was given;
+ *   - the window never holds more than its size, nor is more input
+ *     used than was given;
  *   - the chunk is never longer than asked, whatever the body;
  *   - accepted => zlib decodes the body, one member and nothing after it,
  *     to exactly the same bytes;
@@ -34,6 +34,7 @@
 
 #include "codec.h"
 #include "fuzz.h"
+#include "stage.h"
 
 #define REF_MAX (1u << 20) /* reference output past this: "a bomb" */
 
@@ -42,13 +43,10 @@ static const size_t pieces[8] = {1, 3, 16, 100, 1024, 4096, 65536, (size_t)-1};
 
 struct chunk {
 	struct codec *inflate;
-	size_t len; /* asked for */
-	size_t got; /* decoded so far */
-	unsigned char *stage;
-	size_t stage_size, stage_len;
-	unsigned char *file; /* the part file: len bytes */
+	struct stage st;
+	unsigned char *file; /* the part file: st.want bytes */
 	size_t flushed;
-	const char *why; /* NULL while the chunk is good */
+	enum stage_err why; /* STAGE_OK while the chunk is good */
 };
 
 /* zlib on the whole body: length, or -1 if not exactly one member. */
@@ -112,81 +110,17 @@ repair(unsigned char *b, size_t len, unsigned char *out)
 	return len;
 }
 
-static void
-flush(struct chunk *f)
+/* The part file: the window's bytes at their offset. */
+static int
+flush(void *arg, const char *p, size_t n)
 {
-	FUZZ_CHECK(f->flushed + f->stage_len <= f->len);
-	memcpy(f->file + f->flushed, f->stage, f->stage_len);
-	f->flushed += f->stage_len;
-	f->stage_len = 0;
-}
+	struct chunk *f = arg;
 
-/* download.c fetch_inflate(), with a window of stage_size. */
-static void
-piece(struct chunk *f, const unsigned char *p, size_t left)
-{
-	enum codec_status st;
-	size_t used, made, room;
-
-	while (left > 0 && f->why == NULL) {
-		if (f->stage_len == f->stage_size)
-			flush(f);
-		room = f->stage_size - f->stage_len;
-		st = codec_run(f->inflate, p, left, &used,
-		    f->stage + f->stage_len, room, &made, 0);
-		FUZZ_CHECK(used <= left && made <= room);
-		if (st == CODEC_ERROR) {
-			f->why = "corrupt gzip body";
-			return;
-		}
-		if (made > f->len - f->got) {
-			f->why = "gzip body longer than asked";
-			return;
-		}
-		f->got += made;
-		f->stage_len += made;
-		p += used;
-		left -= used;
-		if (st == CODEC_END && left > 0) {
-			f->why = "data after the gzip stream";
-			return;
-		}
-		if (used == 0 && made == 0 && f->stage_len < f->stage_size) {
-			f->why = "gzip stream stalled";
-			return;
-		}
-	}
-}
-
-/* download.c fetch_done_cb(): drain the codec, then check the length. */
-static void
-done(struct chunk *f)
-{
-	enum codec_status st;
-	size_t made, room;
-
-	while (f->why == NULL) {
-		if (f->stage_len == f->stage_size)
-			flush(f);
-		room = f->stage_size - f->stage_len;
-		st = codec_run(f->inflate, NULL, 0, NULL,
-		    f->stage + f->stage_len, room, &made, 1);
-		FUZZ_CHECK(made <= room);
-		if (made > f->len - f->got) {
-			f->why = "gzip body longer than asked";
-			break;
-		}
-		f->got += made;
-		f->stage_len += made;
-		if (st == CODEC_END)
-			break;
-		if (st == CODEC_ERROR || made == 0)
-			f->why = "gzip body ends early";
-	}
-	if (f->why == NULL)
-		flush(f);
-	if (f->why == NULL && f->got != f->len)
-		f->why = "short body";
+	FUZZ_CHECK(n <= f->st.size);
+	FUZZ_CHECK(f->flushed + n <= f->st.want);
+	memcpy(f->file + f->flushed, p, n);
+	f->flushed += n;
+	return 0;
 }
 
 int
@@ -195,7 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned char ref[REF_MAX];
 	struct chunk f;
 	unsigned char *body;
-	size_t blen, psize, off, n;
+	size_t blen, psize, off, n, len;
 	long rlen;
 	uint8_t mode;
 
@@ -212,19 +146,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rlen = reference(body, blen, ref);
 
 	memset(&f, 0, sizeof(f));
-	f.stage_size = windows[mode & 7];
+	f.st.size = windows[mode & 7];
+	f.st.flush = flush;
+	f.st.arg = &f;
 	psize = pieces[(mode >> 3) & 7];
 	if ((mode & 0x40) && rlen >= 0)
-		f.len = (size_t)rlen;
+		len = (size_t)rlen;
 	else
-		f.len = (size_t)data[1] | (size_t)data[2] << 8;
+		len = (size_t)data[1] | (size_t)data[2] << 8;
+	stage_start(&f.st, len);
 	if ((f.inflate = codec_inflate_new()) == NULL)
 		abort();
-	if ((f.stage = malloc(f.stage_size)) == NULL ||
-	    (f.file = malloc(f.len > 0 ? f.len : 1)) == NULL)
+	if ((f.st.buf = malloc(f.st.size)) == NULL ||
+	    (f.file = malloc(len > 0 ? len : 1)) == NULL)
 		abort();
 
-	for (off = 0; off < blen && f.why == NULL; off += n) {
+	for (off = 0; off < blen && f.why == STAGE_OK; off += n) {
 		n = blen - off < psize ? blen - off : psize;
 		/* Each piece in its own exact-size buffer, as evbuffer's. */
 		{
@@ -233,26 +170,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (p == NULL)
 				abort();
 			memcpy(p, body + off, n);
-			piece(&f, p, n);
+			f.why = stage_inflate(&f.st, f.inflate, (char *)p, n);
+			FUZZ_CHECK(f.st.len <= f.st.size);
 			free(p);
 		}
 	}
-	done(&f);
+	if (f.why == STAGE_OK)
+		f.why = stage_end(&f.st, f.inflate);
 
-	FUZZ_CHECK(f.got <= f.len);
-	if (f.why == NULL) {
-		FUZZ_CHECK(f.flushed == f.len);
-		FUZZ_CHECK(codec_total_out(f.inflate) == f.len);
+	FUZZ_CHECK(f.st.got <= len);
+	FUZZ_CHECK(codec_total_in(f.inflate) <= blen);
+	if (f.why == STAGE_OK) {
+		FUZZ_CHECK(f.flushed == len);
+		FUZZ_CHECK(codec_total_out(f.inflate) == len);
 		FUZZ_CHECK(codec_total_in(f.inflate) == blen);
-		FUZZ_CHECK(rlen >= 0 && (size_t)rlen == f.len);
-		FUZZ_CHECK(f.len == 0 || memcmp(f.file, ref, f.len) == 0);
-	} else if (rlen >= 0 && (size_t)rlen == f.len) {
-		fprintf(stderr, "refused a good chunk of %zu bytes: %s\n",
-		    f.len, f.why);
+		FUZZ_CHECK(rlen >= 0 && (size_t)rlen == len);
+		FUZZ_CHECK(len == 0 || memcmp(f.file, ref, len) == 0);
+	} else if (rlen >= 0 && (size_t)rlen == len) {
+		fprintf(stderr, "refused a good chunk of %zu bytes: %d\n",
+		    len, (int)f.why);
 		FUZZ_CHECK(!"zlib decodes it to the length asked");
 	}
 	codec_free(f.inflate);
-	free(f.stage);
+	free(f.st.buf);
 	free(f.file);
 	free(body);
 	return 0;

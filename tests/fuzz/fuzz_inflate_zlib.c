@@ -2,7 +2,8 @@
  * fuzz_inflate with the zlib backend of codec.c compiled in, whatever
  * configure chose: both backends are shipped, so both are fuzzed.  codec.c
  * is included here with HAVE_ISAL undefined; its symbols then come from
- * this file and libhaul.a's codec.o is not linked.
+ * this file and libhaul.a's codec.o is not linked (stage.c, linked
+ * beside, calls the codec compiled in here too).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -1,0 +1,123 @@
+/*
+ * What the parts of the download engine share, and nobody else sees:
+ * struct download (one file's life, download.c) and struct fetcher (one
+ * connection fetching one chunk at a time, fetch.c).  The pure parts
+ * have headers of their own: sched.h (chunk states, what is fetched
+ * next), gzauto.h (the --gzip auto trial) and stage.h (a chunk's body on
+ * its way to disk).
+ *
+ * Reentrancy: libevent and hclient call us from inside their own
+ * callbacks, where a connection must not be freed.  Callbacks therefore
+ * only record what happened and kick the download's tick event; tearing
+ * down, restarting, finishing and scheduling happen in download.c's
+ * tick, outside them.
+ */
+#ifndef HAUL_DLPRIV_H
+#define HAUL_DLPRIV_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include "download.h"
+#include "gzauto.h"
+#include "journal.h"
+#include "sched.h"
+#include "stage.h"
+#include "util.h"
+
+#define STAGE_SIZE (128 * 1024) /* a fetcher's staging window */
+
+enum dl_state {
+	DL_HEAD,    /* asking HEAD */
+	DL_PREPARE, /* HEAD answered: the tick looks at what is stored */
+	DL_RUN,     /* fetching chunks */
+	DL_DONE,
+};
+
+struct fetcher {
+	struct download *d;
+	struct hc_conn *hc;
+	int busy;            /* a request in flight */
+	struct event *timer; /* back-off before a retry */
+	int64_t chunk;       /* -1: idle */
+	uint64_t off, len;
+	uint64_t flushed; /* bytes written to the part file */
+	uint32_t crc;     /* CRC-32 of the bytes flushed */
+	struct stage st;  /* decoded bytes taken: st.got */
+	struct buf rq;    /* the request, rebuilt per chunk */
+	int asked_gzip, gzip_body;
+	enum gzauto_role role;
+	struct codec *inflate;
+	enum why why;
+	char msg[160];
+};
+
+/* The HEAD that starts (and restarts) a download, over hclient. */
+struct head {
+	struct hc_conn *hc;
+	struct buf rq;
+	struct event *timer; /* back-off before a retry */
+	unsigned tries;
+	int busy;     /* a request in flight */
+	int code;     /* the answer's status; 0 before one came */
+	char bad[64]; /* what was wrong with a 200, or "" */
+};
+
+struct waiter {
+	TAILQ_ENTRY(waiter) entry;
+	dl_done_cb cb;
+	void *arg;
+};
+
+struct download {
+	TAILQ_ENTRY(download) entry;
+	struct origin origin;
+	char *rpath, *final, *part, *jpath, *name;
+	int part_fd, jfd;
+	enum dl_state state;
+	struct journal j;     /* what is on disk; see download_sync */
+	struct chunk *chunks; /* j.nchunks of them */
+	uint32_t ndone;       /* chunks durable */
+	uint32_t nwritten;    /* chunks written, not yet synced */
+	uint32_t cursor;      /* where sched_next looks first */
+	uint64_t unsynced_bytes;
+	uint64_t size;
+	char validator[JOURNAL_VALIDATOR_MAX + 1];
+	int validator_is_etag;
+	uint64_t resumed_from, fetched, t0_ms;
+	uint64_t done_bytes; /* written or durable */
+	unsigned restarts;
+	int gzip_ok;                 /* origin compresses ranges properly */
+	unsigned gzip_plain_answers; /* asked gzip, got identity */
+	struct gzauto gz;
+	struct head head;
+	struct fetcher *f; /* --parallel of them */
+	struct event *tick, *sync_timer;
+	int fail_status; /* set: answer waiters and free */
+	char fail_msg[256];
+	int restart; /* set: start over from HEAD */
+	TAILQ_HEAD(, waiter) waiters;
+};
+
+extern struct dl_conf download_conf;
+
+/* download.c */
+void download_kick(struct download *);
+void download_fail(struct download *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+int download_sync(struct download *);
+uint64_t download_chunk_len(const struct download *, uint32_t);
+/* Chunk c is in the part file (crc of its len bytes): sync it soon. */
+void download_written(struct download *, uint32_t c, uint32_t crc);
+
+/* fetch.c */
+void fetch_init(struct fetcher *, struct download *);
+/* Stop: no request, no timer, no connection; memory kept for reuse. */
+void fetch_close(struct fetcher *);
+void fetch_free(struct fetcher *);
+void fetch_start(struct fetcher *, uint32_t chunk);
+/* CRC-32 as zlib computes it (ISA-L's is the same, several times faster). */
+uint32_t fetch_crc(uint32_t crc, const void *, size_t);
+
+#endif
