@@ -1,6 +1,6 @@
 /*
- * codecspeed: the single-core speed of haul's own codec (src/codec.c, the
- * backend configure chose: ISA-L or zlib) on a file, cut as hauld cuts it:
+ * codecspeed: the single-core speed of haul's own codec (src/common/codec.c,
+ * the backend configure chose: ISA-L or zlib) on a file, cut as hauld cuts it:
  * one gzip stream per CHUNK bytes (a Range), at LEVEL.  Prints one line:
  *
  *   level=L chunk=C in=BYTES out=BYTES ratio=R deflate_MBps=D
@@ -8,8 +8,8 @@
  *
  * Speeds are input (uncompressed) megabytes (10^6) per CPU second of this
  * process, so another process on the machine does not skew them much.
- * Built by bench/run.sh: cc -I$srcdir/src/common codecspeed.c $builddir/src/common/libhaul.a
- * plus the build's codec libraries.
+ * Built by bench/run.sh: cc -I$srcdir/src/common codecspeed.c
+ * $builddir/src/common/libhaul.a plus the build's codec libraries.
  *
  * Usage: codecspeed FILE [LEVEL [CHUNK [MIN_SECONDS]]]
  */
@@ -75,8 +75,7 @@ deflate_one(int level, const unsigned char *in, size_t n, unsigned char *out,
 }
 
 static void
-inflate_one(const unsigned char *in, size_t n, unsigned char *out,
-    size_t want)
+inflate_one(const unsigned char *in, size_t n, unsigned char *out, size_t want)
 {
 	struct codec *c = codec_inflate_new();
 	size_t ip = 0, op = 0;
@@ -107,6 +106,88 @@ inflate_one(const unsigned char *in, size_t n, unsigned char *out,
 	codec_free(c);
 }
 
+/* Map path read-only and read it all into the page cache; NULL on error. */
+static const unsigned char *
+map_file(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat sb;
+	if (fd == -1 || fstat(fd, &sb) == -1 || sb.st_size == 0) {
+		perror(path);
+		return NULL;
+	}
+	*size = (size_t)sb.st_size;
+	const unsigned char *data =
+	    mmap(NULL, *size, PROT_READ, MAP_SHARED, fd, 0);
+	if (data == MAP_FAILED) {
+		perror("mmap");
+		return NULL;
+	}
+	/* Touch it all first: the page cache, not the disk, is measured. */
+	volatile unsigned char sink = 0;
+	for (size_t i = 0; i < *size; i += 4096)
+		sink ^= data[i];
+	(void)sink;
+	return data;
+}
+
+/*
+ * Deflate: whole chunks, passes over the file until min_secs of CPU and
+ * at least the whole file.  Returns MB/s; the bytes in and out add up
+ * in *in_total and *out_total.
+ */
+static double
+deflate_speed(const unsigned char *data, size_t size, int level, size_t chunk,
+    double min_secs, unsigned char *out, size_t cap,
+    unsigned long long *in_total, unsigned long long *out_total)
+{
+	double t0 = cpu_now(), t;
+	size_t off = 0;
+
+	*in_total = *out_total = 0;
+	do {
+		size_t n = size - off < chunk ? size - off : chunk;
+		*out_total += deflate_one(level, data + off, n, out, cap);
+		*in_total += n;
+		off += n;
+		if (off == size)
+			off = 0;
+		t = cpu_now() - t0;
+	} while (t < min_secs || *in_total < size);
+	return (double)*in_total / t / 1e6;
+}
+
+/*
+ * Inflate: compress a chunk, then time inflating it and check the round
+ * trip, chunk by chunk, until min_secs / 2 of CPU or 4 passes.  MB/s, or
+ * -1 when a round trip differs.
+ */
+static double
+inflate_speed(const unsigned char *data, size_t size, int level, size_t chunk,
+    double min_secs, unsigned char *out, size_t cap, unsigned char *back)
+{
+	unsigned long long inf_total = 0;
+	double inf_time = 0;
+	size_t off = 0;
+
+	do {
+		size_t n = size - off < chunk ? size - off : chunk;
+		size_t z = deflate_one(level, data + off, n, out, cap);
+		double a = cpu_now();
+		inflate_one(out, z, back, n);
+		inf_time += cpu_now() - a;
+		if (memcmp(back, data + off, n) != 0) {
+			fprintf(stderr, "codecspeed: round trip differs\n");
+			return -1;
+		}
+		inf_total += n;
+		off += n;
+		if (off == size)
+			off = 0;
+	} while (inf_time < min_secs / 2 && inf_total < 4ull * size);
+	return (double)inf_total / inf_time / 1e6;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,69 +199,28 @@ main(int argc, char **argv)
 	int level = argc > 2 ? atoi(argv[2]) : 1;
 	size_t chunk = argc > 3 ? strtoul(argv[3], NULL, 10) : 512 * 1024;
 	double min_secs = argc > 4 ? atof(argv[4]) : 2.0;
-	int fd = open(argv[1], O_RDONLY);
-	struct stat sb;
-	if (fd == -1 || fstat(fd, &sb) == -1 || sb.st_size == 0) {
-		perror(argv[1]);
+	size_t size;
+	const unsigned char *data = map_file(argv[1], &size);
+	if (data == NULL)
 		return 1;
-	}
-	size_t size = (size_t)sb.st_size;
-	const unsigned char *data = mmap(NULL, size, PROT_READ, MAP_SHARED,
-	    fd, 0);
-	if (data == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
-	/* Touch it all first: the page cache, not the disk, is measured. */
-	volatile unsigned char sink = 0;
-	for (size_t i = 0; i < size; i += 4096)
-		sink ^= data[i];
-	(void)sink;
 
 	size_t cap = chunk + chunk / 8 + 4096;
 	unsigned char *out = malloc(cap), *back = malloc(chunk);
 	if (out == NULL || back == NULL)
 		return 1;
 
-	/* Deflate: whole chunks, passes over the file until min_secs. */
-	unsigned long long in_total = 0, out_total = 0;
-	double t0 = cpu_now(), t;
-	size_t off = 0;
-	do {
-		size_t n = size - off < chunk ? size - off : chunk;
-		out_total += deflate_one(level, data + off, n, out, cap);
-		in_total += n;
-		off += n;
-		if (off == size)
-			off = 0;
-		t = cpu_now() - t0;
-	} while (t < min_secs || in_total < size);
-	double dspeed = (double)in_total / t / 1e6;
+	unsigned long long in_total, out_total;
+	double dspeed = deflate_speed(data, size, level, chunk, min_secs, out,
+	    cap, &in_total, &out_total);
 	double ratio = (double)in_total / (double)out_total;
-
-	/* Inflate: compress a chunk, then time inflating it, chunk by chunk. */
-	unsigned long long inf_total = 0;
-	double inf_time = 0;
-	off = 0;
-	do {
-		size_t n = size - off < chunk ? size - off : chunk;
-		size_t z = deflate_one(level, data + off, n, out, cap);
-		double a = cpu_now();
-		inflate_one(out, z, back, n);
-		inf_time += cpu_now() - a;
-		if (memcmp(back, data + off, n) != 0) {
-			fprintf(stderr, "codecspeed: round trip differs\n");
-			return 1;
-		}
-		inf_total += n;
-		off += n;
-		if (off == size)
-			off = 0;
-	} while (inf_time < min_secs / 2 && inf_total < 4ull * size);
-	double ispeed = (double)inf_total / inf_time / 1e6;
+	double ispeed =
+	    inflate_speed(data, size, level, chunk, min_secs, out, cap, back);
+	if (ispeed < 0)
+		return 1;
 
 	printf("level=%d chunk=%zu in=%llu out=%llu ratio=%.2f "
-	    "deflate_MBps=%.1f inflate_MBps=%.1f codec=%s\n", level, chunk,
-	    in_total, out_total, ratio, dspeed, ispeed, codec_name());
+	       "deflate_MBps=%.1f inflate_MBps=%.1f codec=%s\n",
+	    level, chunk, in_total, out_total, ratio, dspeed, ispeed,
+	    codec_name());
 	return 0;
 }

@@ -89,11 +89,90 @@ read_response(int fd)
 	}
 }
 
+/* Allow want connections plus a few (as far as the hard limit goes). */
+static void
+raise_nofile(int want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)want + 64) {
+		rl.rlim_cur = (rlim_t)want + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+}
+
+/*
+ * Open want connections to sa (from la when src is set), each completing
+ * one request req; keep those that did in fds.  Gives up after 100
+ * failures.  Returns how many are kept.
+ */
+static int
+open_conns(const struct sockaddr_in *sa, const struct sockaddr_in *la,
+    const char *src, const char *req, int rlen, int want, int *fds)
+{
+	int ok = 0, failed = 0;
+	struct timeval tv = {10, 0};
+	for (int i = 0; i < want; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd == -1) {
+			fprintf(stderr, "idleconns: socket after %d: %s\n", ok,
+			    strerror(errno));
+			break;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (src != NULL &&
+		    bind(fd, (const struct sockaddr *)la, sizeof(*la)) == -1) {
+			fprintf(stderr, "idleconns: bind %s: %s\n", src,
+			    strerror(errno));
+			close(fd);
+			break;
+		}
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ==
+		        -1 ||
+		    send(fd, req, (size_t)rlen, 0) != rlen ||
+		    read_response(fd) != 0) {
+			if (failed++ == 0)
+				fprintf(stderr,
+				    "idleconns: connection %d: %s\n", i,
+				    errno ? strerror(errno) : "bad response");
+			close(fd);
+			if (failed > 100)
+				break;
+			continue;
+		}
+		fds[ok++] = fd;
+	}
+	return ok;
+}
+
+/* How many of fds[0..n) the server still holds open. */
+static int
+count_alive(const int *fds, int n)
+{
+	int alive = 0;
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {fds[i], POLLIN, 0};
+		/* readable now = EOF or reset: the server let it go */
+		if (poll(&p, 1, 0) == 0)
+			alive++;
+	}
+	return alive;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: idleconns HOST PORT PATH N [SRCADDR]\n");
+		fprintf(
+		    stderr, "usage: idleconns HOST PORT PATH N [SRCADDR]\n");
 		return 2;
 	}
 	const char *host = argv[1];
@@ -116,18 +195,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur < (rlim_t)want + 64) {
-		rl.rlim_cur = (rlim_t)want + 64;
-		if (rl.rlim_max < rl.rlim_cur)
-			rl.rlim_max = rl.rlim_cur;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
-			getrlimit(RLIMIT_NOFILE, &rl);
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
+	raise_nofile(want);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -139,37 +207,7 @@ main(int argc, char **argv)
 	int rlen = snprintf(req, sizeof(req),
 	    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: idleconns\r\n\r\n",
 	    path, host, port);
-	int ok = 0, failed = 0;
-	struct timeval tv = { 10, 0 };
-	for (int i = 0; i < want; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd == -1) {
-			fprintf(stderr, "idleconns: socket after %d: %s\n", ok,
-			    strerror(errno));
-			break;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (src != NULL &&
-		    bind(fd, (struct sockaddr *)&la, sizeof(la)) == -1) {
-			fprintf(stderr, "idleconns: bind %s: %s\n", src,
-			    strerror(errno));
-			close(fd);
-			break;
-		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-		    send(fd, req, (size_t)rlen, 0) != rlen ||
-		    read_response(fd) != 0) {
-			if (failed++ == 0)
-				fprintf(stderr, "idleconns: connection %d: %s\n",
-				    i, errno ? strerror(errno) : "bad response");
-			close(fd);
-			if (failed > 100)
-				break;
-			continue;
-		}
-		fds[ok++] = fd;
-	}
+	int ok = open_conns(&sa, &la, src, req, rlen, want, fds);
 	printf("ready %d\n", ok);
 	fflush(stdout);
 
@@ -178,14 +216,7 @@ main(int argc, char **argv)
 	while (!stop && read(STDIN_FILENO, &c, 1) > 0)
 		;
 
-	int alive = 0;
-	for (int i = 0; i < ok; i++) {
-		struct pollfd p = { fds[i], POLLIN, 0 };
-		/* readable now = EOF or reset: the server let it go */
-		if (poll(&p, 1, 0) == 0)
-			alive++;
-	}
-	printf("alive %d\n", alive);
+	printf("alive %d\n", count_alive(fds, ok));
 	fflush(stdout);
 	return 0;
 }

@@ -3,7 +3,9 @@
 # Gives a test a private mktemp -d workdir ($T, removed on exit), a served
 # root ($ROOT = $T/files), helpers to start and stop a real hauld on
 # 127.0.0.1 with an ephemeral port, and small assertion helpers.  Cleanup
-# kills only processes this script started, by PID.
+# kills only processes this script started, by PID.  The process helpers
+# (alive, children, wait_dead, until_true, ...) are in tests/common.sh,
+# which bench/run.sh shares.
 #
 # Environment:
 #   top_builddir, top_srcdir  set by make check (default: guessed from $0)
@@ -17,6 +19,7 @@ fi
 if [ -z "${top_builddir:-}" ]; then
 	top_builddir=$top_srcdir
 fi
+. "$top_srcdir/tests/common.sh"
 HAULD=$top_builddir/src/hauld/hauld
 HAULSTAT=$top_builddir/src/haulstat/haulstat
 HTTPC="python3 $top_srcdir/tests/httpc.py"
@@ -83,42 +86,6 @@ log()
 	echo "$TEST_NAME: $*"
 }
 
-# alive PID: running and not a zombie.
-alive()
-{
-	[ -r "/proc/$1/stat" ] || return 1
-	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
-	Z | X | "") return 1 ;;
-	esac
-	return 0
-}
-
-# wait_dead PID SECS: 0 once PID is gone, 1 after SECS.
-wait_dead()
-{
-	_n=$(($2 * 10))
-	while [ "$_n" -gt 0 ]; do
-		alive "$1" || return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	alive "$1" && return 1
-	return 0
-}
-
-# until_true SECS CMD...: poll CMD every 0.1 s; 0 once it succeeds.
-until_true()
-{
-	_n=$(($1 * 10))
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	"$@"
-}
-
 lib_has_bytes()
 {
 	[ -f "$1" ] && [ "$(wc -c <"$1")" -ge "$2" ]
@@ -150,14 +117,6 @@ slow_get()
 lib_slow_ready()
 {
 	[ -e "$T/$1.ready" ] || ! alive $SLOW_PID
-}
-
-# Live (not zombie) child PIDs of a process: the workers of a master.
-children()
-{
-	for _c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		alive "$_c" && echo "$_c"
-	done | sort -n
 }
 
 # worker_pids: the current master's children, one a line.
@@ -201,13 +160,7 @@ cleanup()
 {
 	_st=$?
 	for _p in $LIB_PIDS; do
-		alive "$_p" || continue
-		_kids=$(children "$_p")
-		kill -QUIT "$_p" 2>/dev/null
-		wait_dead "$_p" 3 || kill -KILL "$_p" 2>/dev/null
-		for _k in $_kids; do
-			alive "$_k" && kill -KILL "$_k" 2>/dev/null
-		done
+		kill_tree "$_p" QUIT 3
 	done
 	# Reap whatever is ours, so no zombie outlives the test.
 	for _p in $LIB_PIDS; do
@@ -285,26 +238,12 @@ start_hauld()
 	track "$HAULD_WPID"
 	HAULD_PID=$HAULD_WPID
 
-	_limit=100
-	[ -n "${HAUL_WRAPPER:-}" ] && _limit=600
-	_n=0
-	PORT=""
-	while :; do
-		if ! alive "$HAULD_WPID"; then
-			fail "hauld exited during startup ($*)"
-		fi
-		if [ -s "$_pf" ] && [ -z "$PORT" ]; then
-			PORT=$(cat "$_pf")
-		fi
-		if [ -n "$PORT" ] &&
-		    curl -s --max-time 1 -o /dev/null "$(url /healthz)"; then
-			break
-		fi
-		_n=$((_n + 1))
-		[ "$_n" -ge "$_limit" ] &&
-		    fail "hauld not answering /healthz after $((_limit / 10)) s"
-		sleep 0.1
-	done
+	_limit=10
+	[ -n "${HAUL_WRAPPER:-}" ] && _limit=60
+	PORT=$(port_from_file "$_pf" "$HAULD_WPID" "$_limit")
+	lib_started $? "$@"
+	wait_serving "$HAULD_WPID" "$_limit" lib_healthz
+	lib_started $? "$@"
 	if [ -n "${HAUL_WRAPPER:-}" ]; then
 		_mp=""
 		for _f in "$HAULD_DIR/master.pid" $(printf '%s\n' "$@" |
@@ -315,6 +254,25 @@ start_hauld()
 		HAULD_PID=$_mp
 		track "$HAULD_PID"
 	fi
+}
+
+# lib_started STATUS [hauld args]: fail the test unless the step of
+# start_hauld that returned STATUS (common.sh's 1: hauld ended, 2: timed
+# out) succeeded.
+lib_started()
+{
+	_ls=$1
+	shift
+	case $_ls in
+	0) ;;
+	1) fail "hauld exited during startup ($*)" ;;
+	*) fail "hauld not answering /healthz after $_limit s" ;;
+	esac
+}
+
+lib_healthz()
+{
+	curl -s --max-time 1 -o /dev/null "$(url /healthz)"
 }
 
 # wait_workers N SECS: 0 once the master has N workers.
