@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 builddir=$(cd "$builddir" && pwd) || exit 2
 
 names="range codings path httpreq request journal inflate inflate_zlib
-mime mimetypes conn hclient"
+mime mimetypes conn hclient auth"
 [ -n "${FUZZ_ONLY:-}" ] && names=$FUZZ_ONLY
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/haul-fuzz.XXXXXX") || exit 2
