@@ -155,6 +155,11 @@ test_signed(void)
 	CHECK(strncmp(url, "/download/a%20b.bin?expires=2000000000&sig=", 43) ==
 	    0);
 	CHECK_INT(strlen(url), 43 + AUTH_SIG_LEN);
+	/* The same as: printf '/download/a%%20b.bin\n2000000000' | openssl
+	 * dgst -sha256 -mac HMAC -macopt key:KEY1 -binary | basenc
+	 * --base64url | tr -d = */
+	CHECK_STR(strstr(url, "sig=") + 4,
+	    "30xuvCSfiGHsZ3FQg7hLg5uYjoRnzwLj9monAsJSDwg");
 	CHECK_INT(check(k, url, 1000), AUTH_OK);
 	CHECK_INT(check(other, url, 1000), AUTH_OK); /* any key verifies */
 	CHECK_INT(check(k2, url, 1000), AUTH_BAD);   /* not the signer */
