@@ -26,6 +26,7 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "base64.h"
 
 #define AUTH_FILE_MAX (1 << 20) /* a secrets file larger is refused */
 
@@ -42,7 +43,6 @@ struct auth_set {
 
 static int auth_b64token(const char *, size_t);
 static int auth_add(struct auth_set *, const char *, size_t);
-static size_t auth_b64url(const unsigned char *, size_t, char *);
 static void auth_mac(const struct auth_secret *, const char *, size_t,
     const char *, size_t, char *);
 static int auth_param(
@@ -232,33 +232,6 @@ auth_bearer(const struct auth_set *tokens, const char *value)
 	return match ? AUTH_OK : AUTH_BAD;
 }
 
-/* RFC 4648 5, unpadded; out needs 4 * ceil(n / 3) + 1 bytes. */
-static size_t
-auth_b64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-	    "vwxyz0123456789-_";
-	size_t i, o = 0;
-	unsigned long v;
-
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned long)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = a[(v >> 18) & 63];
-		out[o++] = a[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = a[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = a[v & 63];
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* sig = base64url(HMAC-SHA256(key, path "\n" expires)); sig has 44 bytes. */
 static void
 auth_mac(const struct auth_secret *key, const char *path, size_t pathlen,
@@ -277,7 +250,7 @@ auth_mac(const struct auth_secret *key, const char *path, size_t pathlen,
 	if (HMAC(EVP_sha256(), key->p, (int)key->len, (unsigned char *)msg,
 	        pathlen + 1 + elen, mac, &maclen) != NULL &&
 	    maclen == 32)
-		auth_b64url(mac, maclen, sig);
+		base64_encode(mac, maclen, sig, 1, 0);
 	free(msg);
 }
 

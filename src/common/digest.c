@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
 #include "digest.h"
 
 #define SF_KEY_MAX 64
@@ -28,9 +29,6 @@ struct sf_item {
 
 typedef int (*sf_member_fn)(const char *key, const struct sf_item *, void *);
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static int sf_lcalpha(char);
 static int sf_digit(char);
 static int sf_key(const char **, char *);
@@ -42,7 +40,6 @@ static int sf_bare_item(const char **, struct sf_item *);
 static int sf_params(const char **);
 static int sf_inner_list(const char **);
 static int sf_dict(const char *, sf_member_fn, void *);
-static int b64_value(char);
 static int repr_member(const char *, const struct sf_item *, void *);
 static int want_member(const char *, const struct sf_item *, void *);
 
@@ -145,43 +142,20 @@ sf_token(const char **pp)
 	return 0;
 }
 
-static int
-b64_value(char c)
-{
-	const char *q = c ? strchr(b64, c) : NULL;
-
-	return q ? (int)(q - b64) : -1;
-}
-
 /* ":" base64 ":", padded or not (RFC 8941 4.2.7 lets parsers accept). */
 static int
 sf_bytes(const char **pp, struct sf_item *it)
 {
-	const char *p = *pp + 1;
-	unsigned long acc = 0;
-	int bits = 0, v, pad = 0;
+	const char *p = *pp + 1, *end = strchr(p, ':');
+	long n;
 
+	if (end == NULL ||
+	    (n = base64_decode(
+	         p, (size_t)(end - p), it->bytes, SF_BYTES_MAX, 0)) < 0)
+		return -1;
 	it->type = SF_BYTES;
-	it->len = 0;
-	for (; *p != ':'; p++) {
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64_value(*p)) < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			if (it->len == SF_BYTES_MAX)
-				return -1;
-			it->bytes[it->len++] = (unsigned char)(acc >> bits);
-			acc &= (1ul << bits) - 1;
-		}
-	}
-	if (bits >= 6 || pad > 2)
-		return -1; /* a lone base64 character */
-	*pp = p + 1;
+	it->len = (size_t)n;
+	*pp = end + 1;
 	return 0;
 }
 
@@ -356,21 +330,9 @@ digest_want_parse(const char *value, int *sha256, int *sha512)
 void
 digest_repr_format(const unsigned char *d, char *out, size_t outlen)
 {
-	char enc[48];
-	size_t i, o = 0;
-	unsigned long v;
+	char enc[BASE64_LEN(DIGEST_SHA256_LEN)];
 
-	for (i = 0; i < DIGEST_SHA256_LEN; i += 3) {
-		v = (unsigned long)d[i] << 16;
-		v |= i + 1 < DIGEST_SHA256_LEN ? (unsigned long)d[i + 1] << 8
-		                               : 0;
-		v |= i + 2 < DIGEST_SHA256_LEN ? d[i + 2] : 0;
-		enc[o++] = b64[(v >> 18) & 63];
-		enc[o++] = b64[(v >> 12) & 63];
-		enc[o++] = i + 1 < DIGEST_SHA256_LEN ? b64[(v >> 6) & 63] : '=';
-		enc[o++] = i + 2 < DIGEST_SHA256_LEN ? b64[v & 63] : '=';
-	}
-	enc[o] = '\0';
+	base64_encode(d, DIGEST_SHA256_LEN, enc, 0, 1);
 	snprintf(out, outlen, "sha-256=:%s:", enc);
 }
 
