@@ -78,9 +78,11 @@ base64_decode(const char *in, size_t n, unsigned char *out, size_t cap, int url)
 		acc = (acc << 6) | (unsigned long)v;
 		if ((bits += 6) >= 8) {
 			bits -= 8;
-			if (o == cap)
+			if (out != NULL && o == cap)
 				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
+			if (out != NULL)
+				out[o] = (unsigned char)(acc >> bits);
+			o++;
 			acc &= (1ul << bits) - 1;
 		}
 	}

@@ -22,7 +22,8 @@ size_t base64_encode(
  * Decode in[0..n) into out[0..cap): the alphabet url selects, '='
  * padding optional but only at the end and never more than two, no
  * whitespace, no leftover lone character.  Returns the decoded length,
- * or -1 when malformed or longer than cap.
+ * or -1 when malformed or longer than cap.  With out NULL it only checks
+ * and counts (cap is then ignored).
  */
 long base64_decode(
     const char *in, size_t n, unsigned char *out, size_t cap, int url);
