@@ -1,8 +1,8 @@
 /*
- * Request path checks for /download/: percent-decoding and the segment
- * rules that keep a name inside the served root.  Everything is checked
- * after decoding, one segment at a time, so no encoding of "..", NUL or
- * a backslash gets through.  Symlinks are serve.c's concern.
+ * Request path checks for /download/ (and names of uploads): percent-
+ * decoding and the segment rules that keep a name inside the served root.
+ * Everything is checked after decoding, one segment at a time, so no encoding
+ * of "..", NUL or a backslash gets through.  Symlinks are serve.c's concern.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -106,5 +106,36 @@ path_decode(
 	if (dot_segment(out + seg, pos - seg))
 		return fail(err, errlen, "dot segment in path");
 	out[pos] = '\0';
+	return 0;
+}
+
+int
+path_check(const char *name, size_t len, char *err, size_t errlen)
+{
+	size_t i, seg = 0;
+	unsigned char c;
+
+	if (len == 0)
+		return fail(err, errlen, "empty name");
+	if (len >= PATH_MAX_LEN)
+		return fail(err, errlen, "name too long");
+	if (name[0] == '/')
+		return fail(err, errlen, "absolute name");
+	for (i = 0; i <= len; i++) {
+		c = i < len ? (unsigned char)name[i] : '/';
+		if (c == '\0')
+			return fail(err, errlen, "NUL in name");
+		if (c == '\\')
+			return fail(err, errlen, "backslash in name");
+		if (c < 0x20 || c == 0x7f)
+			return fail(err, errlen, "control character in name");
+		if (c != '/')
+			continue;
+		if (i == seg)
+			return fail(err, errlen, "empty segment in name");
+		if (dot_segment(name + seg, i - seg))
+			return fail(err, errlen, "dot segment in name");
+		seg = i + 1;
+	}
 	return 0;
 }

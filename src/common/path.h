@@ -22,4 +22,13 @@
 int path_decode(
     const char *target, char *out, size_t outlen, char *err, size_t errlen);
 
+/*
+ * Check a name that is already decoded (a tus upload's filename): the
+ * same rules as path_decode()'s result, but nothing is collapsed: an
+ * absolute name, an empty segment ("a//b", a trailing '/'), "." or "..",
+ * NUL, a backslash or a control character, and len 0 or len >=
+ * PATH_MAX_LEN are refused.  0, or -1 with err set.
+ */
+int path_check(const char *name, size_t len, char *err, size_t errlen);
+
 #endif

@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 builddir=$(cd "$builddir" && pwd) || exit 2
 
 names="range codings path httpreq request journal inflate inflate_zlib
-mime mimetypes conn hclient"
+mime mimetypes conn hclient auth digest tus"
 [ -n "${FUZZ_ONLY:-}" ] && names=$FUZZ_ONLY
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/haul-fuzz.XXXXXX") || exit 2
@@ -36,6 +36,7 @@ opts() {
 	httpreq|request) echo "$1 -max_len=20000 -dict=$here/http.dict" ;;
 	conn|hclient) echo "$1 -max_len=20000 -dict=$here/http.dict" ;;
 	range|codings) echo "$1 -dict=$here/http.dict" ;;
+	auth|digest|tus) echo "$1 -max_len=4096" ;;
 	journal) echo "$1 -max_len=8192" ;;
 	*) echo "$1" ;;
 	esac

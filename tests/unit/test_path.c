@@ -192,7 +192,52 @@ test_bad_args(void)
 	CHECK_INT(strlen(err), sizeof(err) - 1);
 }
 
+/* path_check: decoded names (tus filenames), nothing collapsed. */
+static void
+test_check(void)
+{
+	static const struct {
+		const char *name;
+		size_t len; /* 0: strlen */
+		int ok;
+	} names[] = {
+	    {"a.bin", 0, 1},
+	    {"dir/sub/a.bin", 0, 1},
+	    {"..a/b..", 0, 1},
+	    {"a b%2e", 0, 1},
+	    {"", 0, 0},
+	    {"/etc/passwd", 0, 0},
+	    {"../x", 0, 0},
+	    {"a/../x", 0, 0},
+	    {"a/..", 0, 0},
+	    {"./a", 0, 0},
+	    {"a/.", 0, 0},
+	    {"a//b", 0, 0},
+	    {"a/", 0, 0},
+	    {"a\\b", 0, 0},
+	    {"a\nb", 0, 0},
+	    {"a\x7f", 0, 0},
+	    {"a\0b", 3, 0},
+	};
+	char err[64], longname[PATH_MAX_LEN + 1];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		len = names[i].len ? names[i].len : strlen(names[i].name);
+		err[0] = '\0';
+		if ((path_check(names[i].name, len, err, sizeof(err)) == 0) !=
+		    names[i].ok)
+			FAILF("row %zu \"%s\": %s", i, names[i].name, err);
+		if (!names[i].ok && err[0] == '\0')
+			FAILF("row %zu: no message", i);
+	}
+	memset(longname, 'a', sizeof(longname));
+	CHECK_INT(path_check(longname, PATH_MAX_LEN - 1, err, sizeof(err)), 0);
+	CHECK_INT(path_check(longname, PATH_MAX_LEN, err, sizeof(err)), -1);
+}
+
 static const struct unit_test tests[] = {
+    {"check", test_check},
     {"table", test_table},
     {"lengths", test_lengths},
     {"bad_args", test_bad_args},
