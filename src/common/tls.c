@@ -44,7 +44,6 @@ static SSL_CTX *tls_ctx_new(const SSL_METHOD *, char *, size_t);
 static int tls_alpn_cb(SSL *, const unsigned char **, unsigned char *,
     const unsigned char *, unsigned int, void *);
 static int tls_new_session_cb(SSL *, SSL_SESSION *);
-static int tls_ktls_available(void);
 static int tls_fail(struct tls *, int, const char *);
 static void tls_reason(char *, size_t, const char *);
 
@@ -103,7 +102,7 @@ tls_ctx_new(const SSL_METHOD *m, char *err, size_t errlen)
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-	if (tls_ktls_available())
+	if (tls_ktls_supported())
 		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 	return ctx;
 }
@@ -505,7 +504,7 @@ tls_library(void)
 	static char s[160];
 
 	snprintf(s, sizeof(s), "%s, kTLS %s", OpenSSL_version(OPENSSL_VERSION),
-	    tls_ktls_available() ? "available" :
+	    tls_ktls_supported() ? "available" :
 #ifdef OPENSSL_NO_KTLS
 	                         "not built in OpenSSL"
 #else

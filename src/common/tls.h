@@ -78,5 +78,7 @@ const char *tls_error(struct tls *);
 
 /* "OpenSSL 3.0.x ..." and whether kTLS can be used at all. */
 const char *tls_library(void);
+/* Whether OpenSSL has kTLS and the kernel's tls module is loaded. */
+int tls_ktls_supported(void);
 
 #endif
