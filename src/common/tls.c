@@ -488,8 +488,8 @@ tls_error(struct tls *t)
  * Kernel TLS needs OpenSSL built with it and the kernel's tls module
  * (CONFIG_TLS); the module's presence is the cheap run-time check.
  */
-static int
-tls_ktls_available(void)
+int
+tls_ktls_supported(void)
 {
 #ifdef OPENSSL_NO_KTLS
 	return 0;
