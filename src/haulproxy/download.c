@@ -461,10 +461,8 @@ head_take(struct download *d, const struct httphdr_fields *h)
 
 /*
  * The HEAD's answer: its fields are only valid during this call, so what
- * is needed is taken now.  Then -1: an answer to HEAD has no body,
- * whatever its Content-Length says, and hclient (which frames by the
- * fields) would wait for one; refusing it closes the connection instead,
- * and head_done_cb() runs.
+ * is needed is taken now.  hclient knows an answer to HEAD has no body,
+ * so the connection stays open for the next HEAD of this download.
  */
 static int
 head_fields_cb(void *arg, int code, const struct httphdr_fields *h)
@@ -475,13 +473,13 @@ head_fields_cb(void *arg, int code, const struct httphdr_fields *h)
 	d->head.code = code;
 	if (code == 200 && (bad = head_take(d, h)) != NULL)
 		snprintf(d->head.bad, sizeof(d->head.bad), "%s", bad);
-	return -1;
+	return 0;
 }
 
 static int
 head_body_cb(void *arg, const char *p, size_t n)
 {
-	return -1; /* not reached: head_fields_cb() refuses any body */
+	return -1; /* not reached: hclient gives no body after a HEAD */
 }
 
 static void

@@ -68,6 +68,7 @@ struct hc_conn {
 	char *buf;       /* HC_READ bytes */
 	size_t pos, len; /* unread bytes: buf[pos..len) */
 	enum framing framing;
+	int head_req;  /* the request in flight is a HEAD */
 	uint64_t left; /* of the body or of the chunk */
 	size_t trailer;
 	struct httphdr_fields fields; /* of the head being parsed */
@@ -358,7 +359,9 @@ hc_framing(struct hc_conn *c, int status, int minor, const char **why)
 		*why = "bad Content-Length";
 		return -1;
 	}
-	if (status == 204 || status == 304) {
+	/* RFC 9112 6.3: no body after HEAD, 204 or 304, whatever the
+	 * fields say (a HEAD's Content-Length is the GET's). */
+	if (c->head_req || status == 204 || status == 304) {
 		c->framing = F_NONE;
 	} else if (te != NULL) {
 		if (minor == 0) {
@@ -824,6 +827,7 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 	}
 	memcpy(c->req, req, len);
 	c->req_len = len;
+	c->head_req = len >= 5 && memcmp(req, "HEAD ", 5) == 0;
 	c->req_off = 0;
 	c->cbs = cbs;
 	c->arg = arg;

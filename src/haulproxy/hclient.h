@@ -13,10 +13,10 @@
  * that buffer, not in an evkeyvalq.
  *
  * Responses are framed as RFC 9112 section 6.3 says: no body for 1xx
- * (skipped), 204 and 304; Transfer-Encoding chunked decoded; otherwise
- * Content-Length, or the body runs to the connection's close.  A
- * response that cannot be framed safely is an error and the connection
- * is closed.
+ * (skipped), 204, 304 and any answer to a HEAD; Transfer-Encoding
+ * chunked decoded; otherwise Content-Length, or the body runs to the
+ * connection's close.  A response that cannot be framed safely is an
+ * error and the connection is closed.
  *
  * Callbacks run from the client's event handler.  When done() runs the
  * connection is already idle (or closed), so done() may start the next
