@@ -9,6 +9,8 @@
  *              then SIGTERM the old one (it finishes what it serves)
  *   SIGUSR1    dump the stats region to the error log
  *   SIGCHLD    reap; respawn a worker that died unasked
+ *   SIGPIPE    ignored (workers inherit that: a write to a closed
+ *              connection fails with EPIPE instead of killing them)
  *
  * A worker that dies is respawned after a delay that doubles while deaths
  * keep coming (100 ms up to 10 s) and resets when none has died for 10 s
