@@ -114,4 +114,11 @@ bad2 -P /nonexistent-dir/pid
 bad2 -d -s /nonexistent-dir/stats
 bad2 -d -P /nonexistent-dir/pid
 
+# haulstat -h names each of its long options (getopt_long's table).
+timeout 5 "$HAULSTAT" -h >"$T/out" 2>"$T/err"
+must_equal $? 0 "exit status of haulstat -h"
+for o in --once --json --interval --help --version; do
+	must_contain "$T/out" "$o" "haulstat -h names $o"
+done
+
 log ok

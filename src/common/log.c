@@ -1,6 +1,6 @@
 /*
  * Error log: one line per event on stderr (or syslog once daemonised),
- * "TIME PROG[PID]: ROLE: message".  The access log is serve.c's.
+ * "TIME PROG[PID]: ROLE: message".  The access log is accesslog.c's.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

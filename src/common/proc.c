@@ -1,10 +1,12 @@
 /*
- * Daemon chores: detach, pidfile, absolute paths.
+ * Daemon chores: the start-up sequence after binding (pidfile, stats
+ * region, detaching), absolute paths, the stats dump to the log.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "opts.h"
 #include "proc.h"
 #include "util.h"
 
@@ -80,4 +83,57 @@ proc_pidfile_write(int fd, const char *path)
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (write(fd, buf, (size_t)n) != n || close(fd) == -1)
 		fatal("pidfile %s", path);
+}
+
+void
+proc_start(struct proc_conf *pc, struct stats_region *stats)
+{
+	int pidfd = -1;
+
+	if (pc->pidfile != NULL)
+		pc->pidfile = proc_absolute(pc->pidfile);
+	if (pc->stats_file != NULL)
+		pc->stats_file = proc_absolute(pc->stats_file);
+	/* Everything that can fail on a bad option fails before detaching. */
+	if (pc->pidfile != NULL &&
+	    (pidfd = proc_pidfile_open(pc->pidfile)) == -1)
+		opts_die("-P", "%s: %s", pc->pidfile, strerror(errno));
+	if (stats_create(stats, pc->stats_file, pc->kind, pc->slots) == -1)
+		opts_die("-s", "%s: %s",
+		    pc->stats_file ? pc->stats_file : "(anonymous)",
+		    strerror(errno));
+	if (pc->detach) {
+		proc_daemonize(pc->keep_fd);
+		log_init(pc->prog, pc->debug, 1);
+		stats->hdr->master_pid = getpid();
+	}
+	if (pidfd != -1)
+		proc_pidfile_write(pidfd, pc->pidfile);
+}
+
+void
+proc_finish(const struct proc_conf *pc)
+{
+	if (pc->pidfile != NULL)
+		unlink(pc->pidfile);
+}
+
+void
+proc_stats_dump(const struct stats_region *stats)
+{
+	struct buf b;
+	char *line, *next;
+
+	buf_init(&b);
+	if (stats_format_dump(stats, &b) == -1) {
+		log_warnx("%s: out of memory", __func__);
+		buf_free(&b);
+		return;
+	}
+	for (line = b.data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_info("%s", line);
+	}
+	buf_free(&b);
 }

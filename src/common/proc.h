@@ -1,9 +1,53 @@
 /*
- * Process chores shared by the daemons: detaching, the pidfile, and
- * absolute paths (resolved before a daemon changes to /).
+ * Process chores shared by the daemons: the start-up sequence after
+ * binding (pidfile, stats region, detaching), absolute paths (resolved
+ * before a daemon changes to /), the SIGUSR1 stats dump, and a table of
+ * signals and their actions (proc_signals.c, the one part with libevent).
  */
 #ifndef HAUL_PROC_H
 #define HAUL_PROC_H
+
+#include <stddef.h>
+
+#include "stats.h"
+
+struct event_base;
+
+/* What proc_start needs to know of a daemon, from its options. */
+struct proc_conf {
+	const char *prog;       /* "hauld": the log's name once detached */
+	const char *pidfile;    /* -P; NULL: none.  Made absolute. */
+	const char *stats_file; /* -s; NULL: an anonymous mapping.  Ditto. */
+	enum stats_kind kind;
+	unsigned slots; /* stats slots: one per process that counts */
+	int detach;     /* -d */
+	int debug;      /* -v */
+	int keep_fd;    /* stays open across detaching (the access log) */
+};
+
+/*
+ * After binding, in this order: create the pidfile and the stats region
+ * (a bad path is one line naming -P or -s and exit 2, still on the
+ * terminal), detach if asked (then log to syslog), and write the final
+ * pid.  proc_finish removes the pidfile on the way out.
+ */
+void proc_start(struct proc_conf *, struct stats_region *);
+void proc_finish(const struct proc_conf *);
+
+/* SIGUSR1: the stats dump to the error log, one log line per row. */
+void proc_stats_dump(const struct stats_region *);
+
+/*
+ * One row per signal and its action, which runs in the event loop, not in
+ * signal context (tmux's proc_set_signals, nginx's signals[]).  A NULL
+ * action ignores the signal (SIGPIPE).  The table must outlive the loop.
+ */
+struct proc_signal {
+	int sig;
+	const char *name;
+	void (*action)(int sig);
+};
+void proc_set_signals(struct event_base *, const struct proc_signal *, size_t);
 
 /* Fork twice, setsid, chdir /, stdio to /dev/null (keep_fd stays open). */
 void proc_daemonize(int keep_fd);

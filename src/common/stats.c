@@ -22,6 +22,8 @@
 
 static size_t stats_map_len(unsigned);
 static void stats_bind(struct stats_region *, void *, size_t);
+static void *stats_map_file(const char *, char *, size_t, size_t, int *);
+static void stats_init_header(struct stats_header *, enum stats_kind, unsigned);
 
 const char *const stats_field_name[STATS_NFIELDS] = {
 #define X(name, who, type, help) #name,
@@ -42,6 +44,11 @@ const unsigned char stats_field_type[STATS_NFIELDS] = {
 #define X(name, who, type, help) type,
     STATS_FIELDS(X)
 #undef X
+};
+const struct stats_column stats_slot_columns[STATS_NSLOTCOLS] = {
+#define Y(name, heading, width) {STATS_##name, heading, width},
+    STATS_SLOT_FIELDS(Y)
+#undef Y
 };
 
 _Static_assert(sizeof(struct stats_header) <= STATS_HEADER_SIZE,
@@ -67,6 +74,55 @@ stats_bind(struct stats_region *r, void *base, size_t len)
 	r->retired = &r->slots[r->slot_count];
 }
 
+/*
+ * A file-backed region is built under tmp (path.tmp.PID) and renamed into
+ * place once ready, so a reader never maps a half-made one.  Returns the
+ * mapping and the open descriptor in *fdp, or MAP_FAILED with errno.
+ */
+static void *
+stats_map_file(const char *path, char *tmp, size_t tmplen, size_t len, int *fdp)
+{
+	void *base;
+	int saved;
+
+	*fdp = -1;
+	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.%ld", path, (long)getpid()) >=
+	    tmplen) {
+		errno = ENAMETOOLONG;
+		return MAP_FAILED;
+	}
+	if ((*fdp = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
+	    -1)
+		return MAP_FAILED;
+	if (ftruncate(*fdp, (off_t)len) == -1)
+		base = MAP_FAILED;
+	else
+		base = mmap(
+		    NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fdp, 0);
+	if (base == MAP_FAILED) {
+		saved = errno;
+		close(*fdp);
+		unlink(tmp);
+		errno = saved;
+	}
+	return base;
+}
+
+static void
+stats_init_header(
+    struct stats_header *h, enum stats_kind kind, unsigned slot_count)
+{
+	h->magic = STATS_MAGIC;
+	h->version = STATS_VERSION;
+	h->header_size = STATS_HEADER_SIZE;
+	h->slot_size = sizeof(struct stats_slot);
+	h->slot_count = slot_count;
+	h->nfields = STATS_NFIELDS;
+	h->kind = kind;
+	h->master_pid = getpid();
+	h->start_time = time(NULL);
+}
+
 int
 stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
     unsigned slot_count)
@@ -77,57 +133,30 @@ stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
 	int fd = -1, saved;
 
 	memset(r, 0, sizeof(*r));
-	if (path == NULL) {
+	if (path == NULL)
 		base = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (base == MAP_FAILED)
-			return -1;
-	} else {
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-		        (long)getpid()) >= sizeof(tmp)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd == -1)
-			return -1;
-		if (ftruncate(fd, (off_t)len) == -1)
-			goto fail;
-		base =
-		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (base == MAP_FAILED)
-			goto fail;
-	}
+	else
+		base = stats_map_file(path, tmp, sizeof(tmp), len, &fd);
+	if (base == MAP_FAILED)
+		return -1;
 	memset(base, 0, len);
-	r->hdr = base;
-	r->hdr->magic = STATS_MAGIC;
-	r->hdr->version = STATS_VERSION;
-	r->hdr->header_size = STATS_HEADER_SIZE;
-	r->hdr->slot_size = sizeof(struct stats_slot);
-	r->hdr->slot_count = slot_count;
-	r->hdr->nfields = STATS_NFIELDS;
-	r->hdr->kind = kind;
-	r->hdr->master_pid = getpid();
-	r->hdr->start_time = time(NULL);
+	stats_init_header(base, kind, slot_count);
 	stats_bind(r, base, len);
 	/* Publish, then ready (varnish common_vsc.c): readers check it. */
 	atomic_store_explicit(&r->hdr->ready, 1, memory_order_release);
-	if (fd != -1) {
-		if (rename(tmp, path) == -1) {
-			saved = errno;
-			munmap(base, len);
-			errno = saved;
-			goto fail;
-		}
+	if (fd == -1)
+		return 0;
+	if (rename(tmp, path) == -1) {
+		saved = errno;
+		munmap(base, len);
 		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
 	}
-	return 0;
-fail:
-	saved = errno;
 	close(fd);
-	unlink(tmp);
-	errno = saved;
-	return -1;
+	return 0;
 }
 
 int
@@ -250,6 +279,21 @@ stats_slot_read(const struct stats_slot *s, uint64_t out[STATS_NFIELDS])
 		    &((struct stats_slot *)s)->c[i], memory_order_relaxed);
 }
 
+int
+stats_slot_row(
+    const struct stats_region *r, unsigned idx, struct stats_row *row)
+{
+	struct stats_slot *s = &r->slots[idx];
+
+	row->state = atomic_load_explicit(&s->state, memory_order_relaxed);
+	if (row->state == SLOT_FREE)
+		return -1;
+	stats_slot_read(s, row->v);
+	row->pid =
+	    (long long)atomic_load_explicit(&s->pid, memory_order_relaxed);
+	return 0;
+}
+
 static void
 stats_sum(const struct stats_region *r, uint64_t out[STATS_NFIELDS])
 {
@@ -352,9 +396,10 @@ stats_shown(const struct stats_region *r, int f)
 int
 stats_format_dump(const struct stats_region *r, struct buf *b)
 {
-	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	uint64_t tot[STATS_NFIELDS];
+	struct stats_row row;
 	unsigned i;
-	int f;
+	int f, c;
 
 	stats_totals(r, tot);
 	buf_printf(b, "stats: up %llds, worker restarts %llu\n",
@@ -368,21 +413,16 @@ stats_format_dump(const struct stats_region *r, struct buf *b)
 			    (unsigned long long)tot[f]);
 	buf_printf(b, "\n");
 	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(
-		    &r->slots[i].state, memory_order_relaxed);
-
-		if (st == SLOT_FREE)
+		if (stats_slot_row(r, i, &row) == -1)
 			continue;
-		stats_slot_read(&r->slots[i], v);
-		buf_printf(b,
-		    "stats: slot %u pid %lld %s requests=%llu "
-		    "conn_open=%llu bytes_out=%llu\n",
-		    i,
-		    (long long)atomic_load_explicit(
-		        &r->slots[i].pid, memory_order_relaxed),
-		    stats_state_name(st), (unsigned long long)v[STATS_requests],
-		    (unsigned long long)v[STATS_conn_open],
-		    (unsigned long long)v[STATS_bytes_out]);
+		buf_printf(b, "stats: slot %u pid %lld %s", i, row.pid,
+		    stats_state_name(row.state));
+		for (c = 0; c < STATS_NSLOTCOLS; c++)
+			buf_printf(b, " %s=%llu",
+			    stats_field_name[stats_slot_columns[c].field],
+			    (unsigned long long)
+			        row.v[stats_slot_columns[c].field]);
+		buf_printf(b, "\n");
 	}
 	return b->failed ? -1 : 0;
 }
@@ -429,10 +469,11 @@ stats_format_metrics(const struct stats_region *r, struct buf *b)
 int
 stats_format_json(const struct stats_region *r, struct buf *b)
 {
-	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	uint64_t tot[STATS_NFIELDS];
+	struct stats_row row;
 	const char *sep = "";
 	unsigned i;
-	int f;
+	int f, c;
 
 	stats_totals(r, tot);
 	buf_printf(b,
@@ -454,21 +495,16 @@ stats_format_json(const struct stats_region *r, struct buf *b)
 	buf_printf(b, "},\"workers\":[");
 	sep = "";
 	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(
-		    &r->slots[i].state, memory_order_relaxed);
-
-		if (st == SLOT_FREE)
+		if (stats_slot_row(r, i, &row) == -1)
 			continue;
-		stats_slot_read(&r->slots[i], v);
-		buf_printf(b,
-		    "%s{\"slot\":%u,\"pid\":%lld,\"state\":\"%s\","
-		    "\"requests\":%llu,\"bytes_out\":%llu,\"conn_open\":%llu}",
-		    sep, i,
-		    (long long)atomic_load_explicit(
-		        &r->slots[i].pid, memory_order_relaxed),
-		    stats_state_name(st), (unsigned long long)v[STATS_requests],
-		    (unsigned long long)v[STATS_bytes_out],
-		    (unsigned long long)v[STATS_conn_open]);
+		buf_printf(b, "%s{\"slot\":%u,\"pid\":%lld,\"state\":\"%s\"",
+		    sep, i, row.pid, stats_state_name(row.state));
+		for (c = 0; c < STATS_NSLOTCOLS; c++)
+			buf_printf(b, ",\"%s\":%llu",
+			    stats_field_name[stats_slot_columns[c].field],
+			    (unsigned long long)
+			        row.v[stats_slot_columns[c].field]);
+		buf_printf(b, "}");
 		sep = ",";
 	}
 	buf_printf(b, "]}\n");

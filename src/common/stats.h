@@ -35,6 +35,20 @@ enum stats_field {
 	    STATS_NFIELDS
 };
 
+/* The per-slot columns (STATS_SLOT_FIELDS), in the order shown. */
+enum {
+#define Y(name, heading, width) STATS_SLOTCOL_##name,
+	STATS_SLOT_FIELDS(Y)
+#undef Y
+	    STATS_NSLOTCOLS
+};
+
+struct stats_column {
+	enum stats_field field;
+	const char *heading;
+	int width;
+};
+
 enum stats_state {
 	SLOT_FREE = 0,
 	SLOT_STARTING,
@@ -79,6 +93,14 @@ extern const char *const stats_field_name[STATS_NFIELDS];
 extern const char *const stats_field_help[STATS_NFIELDS];
 extern const unsigned char stats_field_who[STATS_NFIELDS];
 extern const unsigned char stats_field_type[STATS_NFIELDS];
+extern const struct stats_column stats_slot_columns[STATS_NSLOTCOLS];
+
+/* One live slot as its rows show it. */
+struct stats_row {
+	long long pid;
+	unsigned state;
+	uint64_t v[STATS_NFIELDS];
+};
 
 /*
  * Create a region for slot_count slots.  path NULL: an anonymous shared
@@ -113,6 +135,10 @@ stats_sub(struct stats_slot *s, enum stats_field f, uint64_t n)
 	if (s != NULL)
 		atomic_fetch_sub_explicit(&s->c[f], n, memory_order_relaxed);
 }
+
+/* Slot idx's row: 0, or -1 if the slot is free. */
+int stats_slot_row(
+    const struct stats_region *, unsigned idx, struct stats_row *);
 
 /* Copy one slot's counters. */
 void stats_slot_read(const struct stats_slot *, uint64_t out[STATS_NFIELDS]);

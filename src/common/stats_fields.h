@@ -1,6 +1,7 @@
 /*
  * The one list of counters.  The slot layout, the SIGUSR1 dump, /metrics
- * and haulstat all expand from it (memcached's THREAD_STATS_FIELDS).
+ * and haulstat all expand from it (memcached's THREAD_STATS_FIELDS); the
+ * per-slot rows from STATS_SLOT_FIELDS below.
  * Append only: inserting or reordering changes the layout, so bump
  * STATS_VERSION in stats.h whenever this list changes.
  *
@@ -35,5 +36,16 @@
 	X(retries, STATS_P, COUNTER, "chunk retries")                          \
 	X(bytes_fetched, STATS_P, COUNTER, "bytes received from the origin")   \
 	X(bytes_written, STATS_P, COUNTER, "bytes written to disk")
+
+/*
+ * The per-slot columns, a deliberate subset: the SIGUSR1 dump's slot rows,
+ * haulstat's slot table and its -j "workers" all show these, in this
+ * order.  Y(name, heading, width): name is a field above, heading and
+ * width are haulstat's table column.
+ */
+#define STATS_SLOT_FIELDS(Y)                                                   \
+	Y(requests, "requests", 12)                                            \
+	Y(bytes_out, "bytes_out", 16)                                          \
+	Y(conn_open, "conns", 6)
 
 #endif

@@ -38,6 +38,7 @@
 
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "conn.h"
 #include "gzip.h"
 #include "heritage.h"
@@ -642,42 +643,26 @@ conn_reset_response(struct conn *c)
 	c->chunked_body = 0;
 }
 
-/* Combined log format, one line per response, one write(2). */
+/* One access log line per response (accesslog.c writes it). */
 static void
 conn_access_log(struct conn *c)
 {
-	char line[1024], stamp[64], ref[200], ua[200];
-	const char *r = NULL, *u = NULL;
+	struct accesslog_entry e;
 	uint64_t head = c->head_bytes;
-	struct tm tm;
-	size_t i;
-	int n;
 
 	if (heritage.access_fd == -1)
 		return;
+	memset(&e, 0, sizeof(e));
 	if (c->req.method != NULL) {
-		r = httpreq_header(&c->req, "Referer");
-		u = httpreq_header(&c->req, "User-Agent");
+		e.referer = httpreq_header(&c->req, "Referer");
+		e.user_agent = httpreq_header(&c->req, "User-Agent");
 	}
-	snprintf(ref, sizeof(ref), "%s", r ? r : "-");
-	snprintf(ua, sizeof(ua), "%s", u ? u : "-");
-	for (i = 0; ref[i] != '\0'; i++)
-		if (ref[i] == '"' || ref[i] == '\\')
-			ref[i] = '\'';
-	for (i = 0; ua[i] != '\0'; i++)
-		if (ua[i] == '"' || ua[i] == '\\')
-			ua[i] = '\'';
-	localtime_r(&c->t_start, &tm);
-	strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	n = snprintf(line, sizeof(line),
-	    "%s - - [%s] \"%s\" %d %llu \"%s\" "
-	    "\"%s\"\n",
-	    conn_peer(c), stamp, c->reqline, c->status,
-	    (unsigned long long)(c->wire_bytes > head ? c->wire_bytes - head
-	                                              : 0),
-	    ref, ua);
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    write(heritage.access_fd, line, (size_t)n) == -1)
+	e.peer = conn_peer(c);
+	e.when = c->t_start;
+	e.request = c->reqline;
+	e.status = c->status;
+	e.bytes = c->wire_bytes > head ? c->wire_bytes - head : 0;
+	if (accesslog_write(heritage.access_fd, &e) == -1)
 		stats_add(c->w->slot, STATS_errors, 1);
 }
 

@@ -1,6 +1,7 @@
 /*
- * hauld: parse options, bind, map the stats region, hand over to the
- * master.  Everything else lives in master.c, worker.c, conn.c, serve.c.
+ * hauld: parse options, open what they name, bind, run the start-up
+ * chores (proc.c), hand over to the master.  Everything else lives in
+ * master.c, worker.c, conn.c, serve.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "codec.h"
 #include "heritage.h"
 #include "log.h"
@@ -35,8 +37,20 @@
 
 struct heritage heritage;
 
+/* What main() needs of the command line beyond the heritage. */
+struct hauld_opts {
+	const char *bind_addr; /* NULL: all interfaces */
+	int port;
+};
+
 static void usage(FILE *, int) __attribute__((noreturn));
 static void version(void) __attribute__((noreturn));
+static void hauld_options(struct hauld_opts *, int, char *[]);
+static void hauld_option(struct hauld_opts *, int, char *[]);
+static void hauld_user(void);
+static void hauld_root(void);
+static void hauld_mime(void);
+static void hauld_listen(const struct hauld_opts *);
 static void fd_limit(void);
 
 static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
@@ -56,6 +70,7 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 
+/* The synopsis is hauld.8's; the list names every option of longopts. */
 static void
 usage(FILE *f, int status)
 {
@@ -63,7 +78,26 @@ usage(FILE *f, int status)
 	    "usage: hauld [-dhVv] [-b addr] [-c max-connections] [-g grace]\n"
 	    "             [-l access-log] [-P pidfile] [-p port] [-r root]\n"
 	    "             [-s stats-file] [-t timeout] [-u user] [-w workers]\n"
-	    "             [-Z gzip-level | --no-gzip] [-z gzip-min]\n");
+	    "             [-Z gzip-level | --no-gzip] [-z gzip-min]\n"
+	    "  -b, --bind addr               address to listen on [all]\n"
+	    "  -c, --max-connections n       connections per worker [1024]\n"
+	    "  -d, --daemon                  detach from the terminal\n"
+	    "  -g, --grace secs              graceful stop's wait [30]\n"
+	    "  -h, --help                    this help\n"
+	    "  -l, --access-log path         combined log format; - is stderr\n"
+	    "  -P, --pidfile path            written by the master\n"
+	    "  -p, --port port               TCP port [8000]\n"
+	    "  -r, --root dir                served under /download/ "
+	    "[./files]\n"
+	    "  -s, --stats-file path         file backing the stats region\n"
+	    "  -t, --timeout secs            per-connection timeout [60]\n"
+	    "  -u, --user user               drop privileges after binding\n"
+	    "  -V, --version                 print the version\n"
+	    "  -v, --verbose                 debug messages\n"
+	    "  -w, --workers n               worker processes [online CPUs]\n"
+	    "  -Z, --gzip-level 1..9         deflate level [1]\n"
+	    "      --no-gzip                 no compression\n"
+	    "  -z, --gzip-min bytes          smallest range compressed [8k]\n");
 	exit(status);
 }
 
@@ -78,15 +112,50 @@ version(void)
 int
 main(int argc, char *argv[])
 {
-	const char *bind_addr = NULL;
-	struct passwd *pw;
-	long long port = 8000;
-	char err[256];
-	long cpus;
-	int ch, status, bport, n, pidfd = -1;
+	/* Static: the paths proc_start makes absolute stay reachable. */
+	static struct proc_conf pc;
+	struct hauld_opts o;
+	int status;
 
 	opts_progname = "hauld";
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	hauld_options(&o, argc, argv);
+	log_init("hauld", heritage.debug, 0);
+	hauld_user();
+	hauld_root();
+	if (heritage.access_log != NULL)
+		heritage.access_fd = accesslog_open(&heritage.access_log,
+		    heritage.user != NULL ? heritage.uid : ACCESSLOG_KEEP_OWNER,
+		    heritage.gid);
+	hauld_mime();
+	hauld_listen(&o);
+	fd_limit();
+
+	memset(&pc, 0, sizeof(pc));
+	pc.prog = "hauld";
+	pc.pidfile = heritage.pidfile;
+	pc.stats_file = heritage.stats_file;
+	pc.kind = STATS_KIND_HAULD;
+	/* Two slots per worker: a SIGHUP runs two generations at once. */
+	pc.slots = heritage.workers * 2;
+	pc.detach = heritage.daemon;
+	pc.debug = heritage.debug;
+	pc.keep_fd = heritage.access_fd;
+	proc_start(&pc, &heritage.stats);
+
+	status = master_run();
+	proc_finish(&pc);
+	return status;
+}
+
+/* Defaults, then the command line, into the heritage and o. */
+static void
+hauld_options(struct hauld_opts *o, int argc, char *argv[])
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int ch;
+
+	o->bind_addr = NULL;
+	o->port = 8000;
 	heritage.root = "./files";
 	heritage.workers = cpus > 0 ? (unsigned)cpus : 1;
 	heritage.max_conns = 1024;
@@ -99,146 +168,125 @@ main(int argc, char *argv[])
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":p:b:r:w:c:t:g:z:Z:l:s:P:u:dvhV",
-	            longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			port = opts_int("-p", optarg, 0, 65535);
-			break;
-		case 'b':
-			bind_addr = optarg;
-			break;
-		case 'r':
-			heritage.root = optarg;
-			break;
-		case 'w':
-			heritage.workers =
-			    (unsigned)opts_int("-w", optarg, 1, 256);
-			break;
-		case 'c':
-			heritage.max_conns =
-			    (unsigned)opts_int("-c", optarg, 1, 1000000);
-			break;
-		case 't':
-			heritage.timeout_s =
-			    (int)opts_int("-t", optarg, 1, 86400);
-			break;
-		case 'g':
-			heritage.grace_s =
-			    (int)opts_int("-g", optarg, 0, 86400);
-			break;
-		case 'z':
-			heritage.gzip_min =
-			    opts_size("-z", optarg, 0, UINT64_MAX);
-			break;
-		case 'Z':
-			heritage.gzip_level = (int)opts_int("-Z", optarg, 1, 9);
-			break;
-		case 'N':
-			heritage.gzip_level = 0;
-			break;
-		case 'l':
-			heritage.access_log = optarg;
-			break;
-		case 's':
-			heritage.stats_file = optarg;
-			break;
-		case 'P':
-			heritage.pidfile = optarg;
-			break;
-		case 'u':
-			heritage.user = optarg;
-			break;
-		case 'd':
-			heritage.daemon = 1;
-			break;
-		case 'v':
-			heritage.debug = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case 'V':
-			version();
-		default:
-			opts_bad_option(argv, ch);
-		}
-	}
+	            longopts, NULL)) != -1)
+		hauld_option(o, ch, argv);
 	if (optind < argc) {
 		fprintf(
 		    stderr, "hauld: unexpected argument '%s'\n", argv[optind]);
 		exit(2);
 	}
-	log_init("hauld", heritage.debug, 0);
+}
 
-	if (heritage.user != NULL) {
-		if ((pw = getpwnam(heritage.user)) == NULL)
-			opts_die("-u", "no such user '%s'", heritage.user);
-		if (geteuid() != 0)
-			opts_die("-u", "dropping privileges needs root");
-		heritage.uid = pw->pw_uid;
-		heritage.gid = pw->pw_gid;
+static void
+hauld_option(struct hauld_opts *o, int ch, char *argv[])
+{
+	switch (ch) {
+	case 'p':
+		o->port = (int)opts_int("-p", optarg, 0, 65535);
+		break;
+	case 'b':
+		o->bind_addr = optarg;
+		break;
+	case 'r':
+		heritage.root = optarg;
+		break;
+	case 'w':
+		heritage.workers = (unsigned)opts_int("-w", optarg, 1, 256);
+		break;
+	case 'c':
+		heritage.max_conns =
+		    (unsigned)opts_int("-c", optarg, 1, 1000000);
+		break;
+	case 't':
+		heritage.timeout_s = (int)opts_int("-t", optarg, 1, 86400);
+		break;
+	case 'g':
+		heritage.grace_s = (int)opts_int("-g", optarg, 0, 86400);
+		break;
+	case 'z':
+		heritage.gzip_min = opts_size("-z", optarg, 0, UINT64_MAX);
+		break;
+	case 'Z':
+		heritage.gzip_level = (int)opts_int("-Z", optarg, 1, 9);
+		break;
+	case 'N':
+		heritage.gzip_level = 0;
+		break;
+	case 'l':
+		heritage.access_log = optarg;
+		break;
+	case 's':
+		heritage.stats_file = optarg;
+		break;
+	case 'P':
+		heritage.pidfile = optarg;
+		break;
+	case 'u':
+		heritage.user = optarg;
+		break;
+	case 'd':
+		heritage.daemon = 1;
+		break;
+	case 'v':
+		heritage.debug = 1;
+		break;
+	case 'h':
+		usage(stdout, 0);
+	case 'V':
+		version();
+	default:
+		opts_bad_option(argv, ch);
 	}
+}
+
+/* -u: resolved now, dropped by each worker after it starts. */
+static void
+hauld_user(void)
+{
+	struct passwd *pw;
+
+	if (heritage.user == NULL)
+		return;
+	if ((pw = getpwnam(heritage.user)) == NULL)
+		opts_die("-u", "no such user '%s'", heritage.user);
+	if (geteuid() != 0)
+		opts_die("-u", "dropping privileges needs root");
+	heritage.uid = pw->pw_uid;
+	heritage.gid = pw->pw_gid;
+}
+
+/* -r: every file is opened relative to this descriptor. */
+static void
+hauld_root(void)
+{
 	heritage.root = proc_absolute(heritage.root);
 	heritage.root_fd =
 	    open(heritage.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (heritage.root_fd == -1)
 		opts_die("-r", "%s: %s", heritage.root, strerror(errno));
-	if (heritage.stats_file != NULL)
-		heritage.stats_file = proc_absolute(heritage.stats_file);
-	if (heritage.pidfile != NULL)
-		heritage.pidfile = proc_absolute(heritage.pidfile);
-	if (heritage.access_log != NULL) {
-		if (strcmp(heritage.access_log, "-") == 0) {
-			heritage.access_fd = dup(STDERR_FILENO);
-		} else {
-			heritage.access_log =
-			    proc_absolute(heritage.access_log);
-			heritage.access_fd = open(heritage.access_log,
-			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		}
-		if (heritage.access_fd == -1)
-			opts_die("-l", "%s: %s", heritage.access_log,
-			    strerror(errno));
-		if (heritage.user != NULL &&
-		    fchown(heritage.access_fd, heritage.uid, heritage.gid) ==
-		        -1 &&
-		    strcmp(heritage.access_log, "-") != 0)
-			opts_die("-l", "fchown %s: %s", heritage.access_log,
-			    strerror(errno));
-	}
+}
+
+static void
+hauld_mime(void)
+{
 	if (access(SYSCONFDIR "/mime.types", R_OK) == 0)
 		mime_load(SYSCONFDIR "/mime.types");
 	else if (access("/etc/mime.types", R_OK) == 0)
 		mime_load("/etc/mime.types");
+}
 
-	bport = (int)port;
-	if ((n = listen_bind(bind_addr, &bport, heritage.lfd,
+static void
+hauld_listen(const struct hauld_opts *o)
+{
+	char err[256];
+	int port = o->port, n;
+
+	if ((n = listen_bind(o->bind_addr, &port, heritage.lfd,
 	         HERITAGE_MAX_LISTEN, err, sizeof(err))) == -1)
-		opts_die(bind_addr ? "-b" : "-p", "%s", err);
+		opts_die(o->bind_addr ? "-b" : "-p", "%s", err);
 	heritage.nlfd = (unsigned)n;
-	log_info("listening on %s port %d", bind_addr ? bind_addr : "*", bport);
-	fd_limit();
-	/* Everything that can fail on a bad option fails before detaching. */
-	if (heritage.pidfile != NULL &&
-	    (pidfd = proc_pidfile_open(heritage.pidfile)) == -1)
-		opts_die("-P", "%s: %s", heritage.pidfile, strerror(errno));
-	/* Two slots per worker: a SIGHUP runs two generations at once. */
-	if (stats_create(&heritage.stats, heritage.stats_file, STATS_KIND_HAULD,
-	        heritage.workers * 2) == -1)
-		opts_die("-s", "%s: %s",
-		    heritage.stats_file ? heritage.stats_file : "(anonymous)",
-		    strerror(errno));
-	if (heritage.daemon) {
-		proc_daemonize(heritage.access_fd);
-		log_init("hauld", heritage.debug, 1);
-		heritage.stats.hdr->master_pid = getpid();
-	}
-	if (pidfd != -1)
-		proc_pidfile_write(pidfd, heritage.pidfile);
-
-	status = master_run();
-	if (heritage.pidfile != NULL)
-		unlink(heritage.pidfile);
-	return status;
+	log_info(
+	    "listening on %s port %d", o->bind_addr ? o->bind_addr : "*", port);
 }
 
 /*

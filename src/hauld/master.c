@@ -1,7 +1,7 @@
 /*
  * The master process only supervises: it never touches a client.
  *
- *   signal     action (master_signals[] below)
+ *   signal     action (the table master_signals[] below)
  *   SIGTERM    graceful stop: SIGTERM the workers, SIGKILL any still
  *   SIGINT     running after --grace, exit 0
  *   SIGQUIT    immediate stop: SIGQUIT the workers, exit
@@ -9,6 +9,8 @@
  *              then SIGTERM the old one (it finishes what it serves)
  *   SIGUSR1    dump the stats region to the error log
  *   SIGCHLD    reap; respawn a worker that died unasked
+ *   SIGPIPE    ignored (workers inherit that: a write to a closed
+ *              connection fails with EPIPE instead of killing them)
  *
  * A worker that dies is respawned after a delay that doubles while deaths
  * keep coming (100 ms up to 10 s) and resets when none has died for 10 s
@@ -34,9 +36,11 @@
 
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "heritage.h"
 #include "log.h"
 #include "master.h"
+#include "proc.h"
 #include "stats.h"
 #include "util.h"
 #include "worker.h"
@@ -52,16 +56,15 @@ struct wproc {
 	uint64_t started_ms;
 };
 
-static void master_signal_cb(evutil_socket_t, short, void *);
 static void master_grace_cb(evutil_socket_t, short, void *);
 static void master_respawn_cb(evutil_socket_t, short, void *);
 static void master_reap(void);
+static void master_sigchld(int);
 static int master_spawn(void);
 static void master_fill(void);
 static void master_stop(int);
-static void master_replace(void);
-static void master_dump(void);
-static void master_reopen_logs(void);
+static void master_replace(int);
+static void master_dump(int);
 static unsigned master_live(void);
 
 static struct {
@@ -74,29 +77,23 @@ static struct {
 	uint64_t last_death_ms;
 } m;
 
-static const struct {
-	int sig;
-	const char *name;
-} master_signals[] = {
-    {SIGTERM, "SIGTERM"},
-    {SIGINT, "SIGINT"},
-    {SIGQUIT, "SIGQUIT"},
-    {SIGHUP, "SIGHUP"},
-    {SIGUSR1, "SIGUSR1"},
-    {SIGCHLD, "SIGCHLD"},
+static const struct proc_signal master_signals[] = {
+    {SIGTERM, "SIGTERM", master_stop},
+    {SIGINT, "SIGINT", master_stop},
+    {SIGQUIT, "SIGQUIT", master_stop},
+    {SIGHUP, "SIGHUP", master_replace},
+    {SIGUSR1, "SIGUSR1", master_dump},
+    {SIGCHLD, "SIGCHLD", master_sigchld},
+    {SIGPIPE, "SIGPIPE", NULL},
 };
-#define NSIGNALS (sizeof(master_signals) / sizeof(master_signals[0]))
 
 int
 master_run(void)
 {
-	struct event *sev[NSIGNALS];
 	int pfd[2];
-	unsigned i;
 
 	heritage.is_master = 1;
 	log_setrole("master");
-	signal(SIGPIPE, SIG_IGN);
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		fatal("pipe");
 	heritage.death_fd = pfd[0];
@@ -106,12 +103,8 @@ master_run(void)
 
 	if ((m.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	for (i = 0; i < NSIGNALS; i++) {
-		sev[i] = evsignal_new(m.base, master_signals[i].sig,
-		    master_signal_cb, (void *)&master_signals[i]);
-		if (sev[i] == NULL || evsignal_add(sev[i], NULL) == -1)
-			fatalx("cannot watch %s", master_signals[i].name);
-	}
+	proc_set_signals(m.base, master_signals,
+	    sizeof(master_signals) / sizeof(master_signals[0]));
 	m.grace = evtimer_new(m.base, master_grace_cb, NULL);
 	m.respawn = evtimer_new(m.base, master_respawn_cb, NULL);
 	if (m.grace == NULL || m.respawn == NULL)
@@ -211,6 +204,12 @@ static void
 master_respawn_cb(evutil_socket_t fd, short what, void *arg)
 {
 	master_fill();
+}
+
+static void
+master_sigchld(int sig)
+{
+	master_reap();
 }
 
 static void
@@ -326,14 +325,16 @@ master_grace_cb(evutil_socket_t fd, short what, void *arg)
 
 /* SIGHUP: new workers first, then the old ones finish and leave. */
 static void
-master_replace(void)
+master_replace(int sig)
 {
 	struct timeval tv = {heritage.grace_s, 0};
 	unsigned i, free_slots;
 
 	if (m.stopping)
 		return;
-	master_reopen_logs();
+	accesslog_reopen(heritage.access_log, heritage.access_fd,
+	    heritage.user != NULL ? heritage.uid : ACCESSLOG_KEEP_OWNER,
+	    heritage.gid);
 	/*
 	 * A new generation needs free slots; while an older one still
 	 * drains there may be none, and retiring the current workers
@@ -359,67 +360,7 @@ master_replace(void)
 }
 
 static void
-master_reopen_logs(void)
+master_dump(int sig)
 {
-	int fd;
-
-	if (heritage.access_log == NULL ||
-	    strcmp(heritage.access_log, "-") == 0)
-		return;
-	fd = open(heritage.access_log,
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		log_warn("%s: %s", __func__, heritage.access_log);
-		return;
-	}
-	if (heritage.user != NULL &&
-	    fchown(fd, heritage.uid, heritage.gid) == -1)
-		log_warn("%s: fchown %s", __func__, heritage.access_log);
-	/* Same descriptor number: new workers inherit the new file. */
-	if (dup3(fd, heritage.access_fd, O_CLOEXEC) == -1)
-		log_warn("%s: dup3", __func__);
-	close(fd);
-}
-
-static void
-master_dump(void)
-{
-	struct buf b;
-	char *line, *next;
-
-	buf_init(&b);
-	if (stats_format_dump(&heritage.stats, &b) == -1) {
-		log_warnx("%s: out of memory", __func__);
-		buf_free(&b);
-		return;
-	}
-	for (line = b.data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		log_info("%s", line);
-	}
-	buf_free(&b);
-}
-
-static void
-master_signal_cb(evutil_socket_t fd, short what, void *arg)
-{
-	int sig = *(const int *)arg;
-
-	switch (sig) {
-	case SIGTERM:
-	case SIGINT:
-	case SIGQUIT:
-		master_stop(sig);
-		break;
-	case SIGHUP:
-		master_replace();
-		break;
-	case SIGUSR1:
-		master_dump();
-		break;
-	case SIGCHLD:
-		master_reap();
-		break;
-	}
+	proc_stats_dump(&heritage.stats);
 }

@@ -21,8 +21,19 @@
 #include "stats.h"
 #include "util.h"
 
+/* The command line. */
+struct haulstat_opts {
+	int once;           /* -1 */
+	int json;           /* -j */
+	long long interval; /* -i, seconds */
+	const char *file;
+};
+
 static void usage(FILE *, int) __attribute__((noreturn));
+static void haulstat_options(struct haulstat_opts *, int, char *[]);
 static void show(const struct stats_region *, const uint64_t *, double, int);
+static void show_slots(const struct stats_region *);
+static int show_json(const struct stats_region *);
 
 static volatile sig_atomic_t done;
 
@@ -32,11 +43,57 @@ static const struct option longopts[] = {{"once", no_argument, NULL, '1'},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
+/* The synopsis is haulstat.1's; the list names every option of longopts. */
 static void
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: haulstat [-1hjV] [-i seconds] statsfile\n");
+	fprintf(f,
+	    "usage: haulstat [-1hjV] [-i seconds] statsfile\n"
+	    "  -1, --once                    show once and exit\n"
+	    "  -h, --help                    this help\n"
+	    "  -i, --interval seconds        refresh every seconds [1]\n"
+	    "  -j, --json                    JSON instead of the table\n"
+	    "  -V, --version                 print the version\n");
 	exit(status);
+}
+
+static void
+haulstat_options(struct haulstat_opts *o, int argc, char *argv[])
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->interval = 1;
+	opterr = 0;
+	while (
+	    (ch = getopt_long(argc, argv, ":1ji:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case '1':
+			o->once = 1;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'i':
+			o->interval = opts_int("-i", optarg, 1, 3600);
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("haulstat %s (stats layout %d, codec %s)\n",
+			    PACKAGE_VERSION, STATS_VERSION, codec_name());
+			exit(0);
+		default:
+			opts_bad_option(argv, ch);
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr,
+		    "haulstat: expected one stats file "
+		    "(see haulstat --help)\n");
+		exit(2);
+	}
+	o->file = argv[optind];
 }
 
 static void
@@ -49,10 +106,9 @@ on_signal(int sig)
 static void
 show(const struct stats_region *r, const uint64_t *prev, double secs, int live)
 {
-	uint64_t tot[STATS_NFIELDS], v[STATS_NFIELDS];
+	uint64_t tot[STATS_NFIELDS];
 	unsigned who = r->hdr->kind == STATS_KIND_HAULD ? STATS_D : STATS_P;
 	long long up = (long long)(time(NULL) - r->hdr->start_time);
-	unsigned i;
 	int f, alive;
 
 	stats_totals(r, tot);
@@ -85,92 +141,83 @@ show(const struct stats_region *r, const uint64_t *prev, double secs, int live)
 		printf("%-22s %16llu %14.1f\n", stats_field_name[f],
 		    (unsigned long long)tot[f], rate);
 	}
-	printf("\n%-5s %-8s %-9s %12s %16s %6s\n", "slot", "pid", "state",
-	    "requests", "bytes_out", "conns");
-	for (i = 0; i < r->slot_count; i++) {
-		unsigned st = atomic_load_explicit(
-		    &r->slots[i].state, memory_order_relaxed);
-
-		if (st == SLOT_FREE)
-			continue;
-		stats_slot_read(&r->slots[i], v);
-		printf("%-5u %-8lld %-9s %12llu %16llu %6llu\n", i,
-		    (long long)atomic_load_explicit(
-		        &r->slots[i].pid, memory_order_relaxed),
-		    stats_state_name(st), (unsigned long long)v[STATS_requests],
-		    (unsigned long long)v[STATS_bytes_out],
-		    (unsigned long long)v[STATS_conn_open]);
-	}
+	show_slots(r);
 	fflush(stdout);
+}
+
+/* One row per live slot, the columns of STATS_SLOT_FIELDS. */
+static void
+show_slots(const struct stats_region *r)
+{
+	const struct stats_column *col = stats_slot_columns;
+	struct stats_row row;
+	unsigned i;
+	int c;
+
+	printf("\n%-5s %-8s %-9s", "slot", "pid", "state");
+	for (c = 0; c < STATS_NSLOTCOLS; c++)
+		printf(" %*s", col[c].width, col[c].heading);
+	printf("\n");
+	for (i = 0; i < r->slot_count; i++) {
+		if (stats_slot_row(r, i, &row) == -1)
+			continue;
+		printf("%-5u %-8lld %-9s", i, row.pid,
+		    stats_state_name(row.state));
+		for (c = 0; c < STATS_NSLOTCOLS; c++)
+			printf(" %*llu", col[c].width,
+			    (unsigned long long)row.v[col[c].field]);
+		printf("\n");
+	}
+}
+
+static int
+show_json(const struct stats_region *r)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (stats_format_json(r, &b) == -1) {
+		fprintf(stderr, "haulstat: out of memory\n");
+		return -1;
+	}
+	fwrite(b.data, 1, b.len, stdout);
+	fflush(stdout);
+	buf_free(&b);
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
+	struct haulstat_opts o;
 	struct stats_region r;
 	uint64_t prev[STATS_NFIELDS];
-	long long interval = 1;
-	int ch, once = 0, json = 0, have_prev = 0;
+	int have_prev = 0;
 	char err[256];
-	struct buf b;
 
 	opts_progname = "haulstat";
-	opterr = 0;
-	while (
-	    (ch = getopt_long(argc, argv, ":1ji:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case '1':
-			once = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'i':
-			interval = opts_int("-i", optarg, 1, 3600);
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case 'V':
-			printf("haulstat %s (stats layout %d, codec %s)\n",
-			    PACKAGE_VERSION, STATS_VERSION, codec_name());
-			return 0;
-		default:
-			opts_bad_option(argv, ch);
-		}
-	}
-	if (argc - optind != 1) {
-		fprintf(stderr,
-		    "haulstat: expected one stats file "
-		    "(see haulstat --help)\n");
-		return 2;
-	}
+	haulstat_options(&o, argc, argv);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (;;) {
 		/* Re-attach each round: a restarted daemon makes a new file. */
-		if (stats_attach(&r, argv[optind], err, sizeof(err)) == -1) {
+		if (stats_attach(&r, o.file, err, sizeof(err)) == -1) {
 			fprintf(stderr, "haulstat: %s\n", err);
 			return 1;
 		}
-		if (json) {
-			buf_init(&b);
-			if (stats_format_json(&r, &b) == -1) {
-				fprintf(stderr, "haulstat: out of memory\n");
+		if (o.json) {
+			if (show_json(&r) == -1)
 				return 1;
-			}
-			fwrite(b.data, 1, b.len, stdout);
-			fflush(stdout);
-			buf_free(&b);
 		} else {
-			show(&r, have_prev ? prev : NULL, (double)interval,
-			    !once && isatty(STDOUT_FILENO));
+			show(&r, have_prev ? prev : NULL, (double)o.interval,
+			    !o.once && isatty(STDOUT_FILENO));
 		}
 		stats_totals(&r, prev);
 		have_prev = 1;
 		stats_detach(&r);
-		if (once || done)
+		if (o.once || done)
 			return 0;
-		sleep((unsigned)interval);
+		sleep((unsigned)o.interval);
 		if (done)
 			return 0;
 	}

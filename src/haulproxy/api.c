@@ -1,0 +1,262 @@
+/*
+ * haulproxy's evhttp routes: /download/ (handed to download.c, answered
+ * when the file is complete), /status, /metrics and /healthz, each answer
+ * counted in the stats slot and written to the access log.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "accesslog.h"
+#include "api.h"
+#include "log.h"
+#include "path.h"
+#include "util.h"
+
+#define API_MAX_LISTEN 4
+
+static struct bufferevent *api_accept_cb(struct event_base *, void *);
+static void api_serve_cb(struct evhttp_request *, void *);
+static void api_answer_cb(const struct dl_result *, void *);
+static int api_method_ok(struct evhttp_request *, const char *);
+static void api_report(struct evhttp_request *, const char *);
+static void api_download(struct evhttp_request *, const char *);
+static void api_reply(struct evhttp_request *, int, const char *, const char *);
+static void api_access_log(struct evhttp_request *, int, size_t);
+
+static struct {
+	struct api_conf conf;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound[API_MAX_LISTEN];
+	int nbound;
+} api;
+
+void
+api_start(const struct api_conf *conf, const int *fds, int nfds)
+{
+	int i;
+
+	api.conf = *conf;
+	if ((api.http = evhttp_new(conf->base)) == NULL)
+		fatalx("evhttp_new failed");
+	evhttp_set_allowed_methods(api.http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(api.http, conf->timeout_s);
+	evhttp_set_max_headers_size(api.http, 16384);
+	evhttp_set_gencb(api.http, api_serve_cb, NULL);
+	evhttp_set_bevcb(api.http, api_accept_cb, NULL);
+	for (i = 0; i < nfds && i < API_MAX_LISTEN; i++)
+		if ((api.bound[api.nbound++] = evhttp_accept_socket_with_handle(
+		         api.http, fds[i])) == NULL)
+			fatalx("cannot accept on socket %d", fds[i]);
+}
+
+void
+api_stop_accepting(void)
+{
+	int i;
+
+	for (i = 0; i < api.nbound; i++)
+		evhttp_del_accept_socket(api.http, api.bound[i]);
+	api.nbound = 0;
+}
+
+/* evhttp makes a bufferevent per new connection: count it there. */
+static struct bufferevent *
+api_accept_cb(struct event_base *base, void *arg)
+{
+	stats_add(api.conf.slot, STATS_conn_accepted, 1);
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+api_serve_cb(struct evhttp_request *req, void *arg)
+{
+	const char *uri = evhttp_request_get_uri(req);
+
+	stats_add(api.conf.slot, STATS_requests, 1);
+	if (!api_method_ok(req, uri))
+		return;
+	if (strcmp(uri, "/healthz") == 0)
+		api_reply(req, 200, "text/plain", "ok\n");
+	else if (strcmp(uri, "/metrics") == 0 || strcmp(uri, "/status") == 0)
+		api_report(req, uri);
+	else if (strncmp(uri, "/download/", 10) == 0)
+		api_download(req, uri + 10);
+	else
+		api_reply(req, 404, "text/plain", "not found\n");
+}
+
+/* GET everywhere, HEAD but for a download; else answer 405 and say no. */
+static int
+api_method_ok(struct evhttp_request *req, const char *uri)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	int download = strncmp(uri, "/download/", 10) == 0;
+
+	/* HEAD of a download would start it: only GET does. */
+	if (cmd == EVHTTP_REQ_GET || (cmd == EVHTTP_REQ_HEAD && !download))
+		return 1;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    download ? "GET" : "GET, HEAD");
+	api_reply(req, 405, "text/plain", "method not allowed\n");
+	return 0;
+}
+
+/* /metrics or /status. */
+static void
+api_report(struct evhttp_request *req, const char *uri)
+{
+	int metrics = strcmp(uri, "/metrics") == 0;
+	struct buf b;
+
+	buf_init(&b);
+	if (metrics) {
+		stats_format_metrics(api.conf.stats, &b);
+	} else {
+		download_status_json(&b);
+		buf_add(&b, "\n", 1);
+	}
+	if (b.failed)
+		api_reply(req, 500, "text/plain", "out of memory\n");
+	else
+		api_reply(req, 200,
+		    metrics ? "text/plain; version=0.0.4" : "application/json",
+		    b.data);
+	buf_free(&b);
+}
+
+/* /download/NAME: name is the request target after "/download/". */
+static void
+api_download(struct evhttp_request *req, const char *name)
+{
+	char rel[PATH_MAX_LEN], err[160], msg[256], *rpath, *final;
+	const char *q;
+	size_t rawlen;
+
+	/* Same rules as hauld: nothing may leave --dir. */
+	if (path_decode(name, rel, sizeof(rel), err, sizeof(err)) == -1) {
+		snprintf(msg, sizeof(msg), "bad name: %s\n", err);
+		api_reply(req, 400, "text/plain", msg);
+		return;
+	}
+	/* The origin is asked for the name as it came, less any query. */
+	q = strchr(name, '?');
+	rawlen = q ? (size_t)(q - name) : strlen(name);
+	rpath = xmalloc(rawlen + 11);
+	snprintf(rpath, rawlen + 11, "/download/%.*s", (int)rawlen, name);
+	final = xmalloc(strlen(api.conf.dir) + strlen(rel) + 2);
+	sprintf(final, "%s/%s", api.conf.dir, rel);
+	download_request(
+	    api.conf.origin, rpath, final, rel, api_answer_cb, req);
+	free(rpath);
+	free(final);
+}
+
+static void
+api_answer_cb(const struct dl_result *r, void *arg)
+{
+	struct evhttp_request *req = arg;
+	char body[512];
+
+	if (r->status != 200) {
+		snprintf(body, sizeof(body), "%s\n", r->message);
+		api_reply(req, r->status, "text/plain", body);
+		return;
+	}
+	snprintf(body, sizeof(body),
+	    "%s\nbytes: %llu\nresumed-from: %llu\n"
+	    "fetched: %llu\nseconds: %.3f\n",
+	    r->message, (unsigned long long)r->bytes,
+	    (unsigned long long)r->resumed_from, (unsigned long long)r->fetched,
+	    r->seconds);
+	api_reply(req, 200, "text/plain", body);
+}
+
+static void
+api_reply(
+    struct evhttp_request *req, int status, const char *type, const char *body)
+{
+	struct evbuffer *out = evbuffer_new();
+	size_t len = strlen(body);
+
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Server",
+	    "haulproxy/" PACKAGE_VERSION);
+	if (out != NULL)
+		evbuffer_add(out, body, len);
+	switch (status / 100) {
+	case 2:
+		stats_add(api.conf.slot, STATS_resp_2xx, 1);
+		break;
+	case 3:
+		stats_add(api.conf.slot, STATS_resp_3xx, 1);
+		break;
+	case 4:
+		stats_add(api.conf.slot, STATS_resp_4xx, 1);
+		break;
+	default:
+		stats_add(api.conf.slot, STATS_resp_5xx, 1);
+		break;
+	}
+	stats_add(api.conf.slot, STATS_bytes_out, len);
+	api_access_log(req, status, len);
+	evhttp_send_reply(req, status, NULL, out);
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+static void
+api_access_log(struct evhttp_request *req, int status, size_t len)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char host[64], request[256], ua[101];
+	struct accesslog_entry e;
+	const char *agent;
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (api.conf.access_fd == -1)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.peer = "-";
+	if (conn != NULL) {
+		evhttp_connection_get_peer(conn, &addr, &port);
+		if (addr != NULL) {
+			snprintf(host, sizeof(host), "%s", addr);
+			e.peer = host;
+		}
+	}
+	e.when = time(NULL);
+	snprintf(request, sizeof(request), "%s %.200s HTTP/1.x",
+	    cmd == EVHTTP_REQ_GET        ? "GET"
+	        : cmd == EVHTTP_REQ_HEAD ? "HEAD"
+	                                 : "OTHER",
+	    evhttp_request_get_uri(req));
+	e.request = request;
+	e.status = status;
+	e.bytes = len;
+	agent = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "User-Agent");
+	if (agent != NULL) {
+		snprintf(ua, sizeof(ua), "%s", agent);
+		e.user_agent = ua;
+	}
+	if (accesslog_write(api.conf.access_fd, &e) == -1)
+		stats_add(api.conf.slot, STATS_errors, 1);
+}

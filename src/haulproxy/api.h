@@ -1,0 +1,34 @@
+/*
+ * haulproxy's own HTTP API, served with libevent's evhttp (its requests
+ * are small; the bulk bytes go through download.c's client):
+ *
+ *   GET /download/NAME   fetch ORIGIN/download/NAME into DIR/NAME, answer
+ *                        when complete (shared by concurrent askers)
+ *   GET /status          JSON of downloads in progress
+ *   GET /metrics         stats, Prometheus text format
+ *   GET /healthz         "ok"
+ */
+#ifndef HAUL_API_H
+#define HAUL_API_H
+
+#include "download.h"
+#include "stats.h"
+
+struct event_base;
+
+struct api_conf {
+	struct event_base *base;
+	const struct origin *origin;
+	const char *dir; /* --dir, absolute */
+	int access_fd;   /* -1: no access log */
+	int timeout_s;   /* --timeout, also for API clients */
+	struct stats_region *stats;
+	struct stats_slot *slot;
+};
+
+/* Serve on the nfds listening sockets fds; dies if it cannot. */
+void api_start(const struct api_conf *, const int *fds, int nfds);
+/* A stop: accept no new connection; requests in flight still finish. */
+void api_stop_accepting(void);
+
+#endif
