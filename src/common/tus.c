@@ -33,7 +33,16 @@ static const struct {
     [TUS_CRC32] = {"crc32", 4},
 };
 
+/* One "key base64" pair of Upload-Metadata, pointing into the value. */
+struct tus_pair {
+	const char *k, *v;
+	size_t klen, vlen;
+};
+
 static const EVP_MD *tus_md(enum tus_algo);
+static int tus_meta_split(
+    const char *, struct tus_pair *, size_t *, char *, size_t);
+static int tus_err(char *, size_t, const char *);
 
 int
 tus_u64(const char *s, uint64_t *out)
@@ -53,51 +62,63 @@ tus_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-int
-tus_meta_get(const char *value, const char *key, char *out, size_t cap,
-    size_t *len, int *found, char *err, size_t errlen)
+/*
+ * Split an Upload-Metadata value into its pairs and check each: 0 with
+ * the count, or -1 with a message.
+ */
+static int
+tus_meta_split(const char *p, struct tus_pair *pair, size_t *count, char *err,
+    size_t errlen)
 {
-	struct {
-		const char *k, *v;
-		size_t klen, vlen;
-	} pair[TUS_META_PAIRS];
-	const char *p = value, *end, *sp;
+	const char *end, *sp;
 	size_t n = 0, i;
-	long r;
 
-	*found = 0;
-	*len = 0;
 	for (; *p != '\0'; p = *end ? end + 1 : end) {
 		while (*p == ' ')
 			p++;
 		end = p + strcspn(p, ",");
 		sp = memchr(p, ' ', (size_t)(end - p));
-		if (n == TUS_META_PAIRS) {
-			snprintf(err, errlen, "Upload-Metadata: too many keys");
-			return -1;
-		}
+		if (n == TUS_META_PAIRS)
+			return tus_err(err, errlen, "too many keys");
 		pair[n].k = p;
 		pair[n].klen = (size_t)((sp ? sp : end) - p);
 		pair[n].v = sp ? sp + 1 : end;
 		pair[n].vlen = sp ? (size_t)(end - sp - 1) : 0;
-		if (pair[n].klen == 0) {
-			snprintf(err, errlen, "Upload-Metadata: an empty key");
-			return -1;
-		}
-		if (base64_decode(pair[n].v, pair[n].vlen, NULL, 0, 0) < 0) {
-			snprintf(err, errlen,
-			    "Upload-Metadata: a value that is not base64");
-			return -1;
-		}
+		if (pair[n].klen == 0)
+			return tus_err(err, errlen, "an empty key");
+		if (base64_decode(pair[n].v, pair[n].vlen, NULL, 0, 0) < 0)
+			return tus_err(
+			    err, errlen, "a value that is not base64");
 		for (i = 0; i < n; i++)
 			if (pair[i].klen == pair[n].klen &&
-			    memcmp(pair[i].k, p, pair[n].klen) == 0) {
-				snprintf(err, errlen,
-				    "Upload-Metadata: a key given twice");
-				return -1;
-			}
+			    memcmp(pair[i].k, p, pair[n].klen) == 0)
+				return tus_err(
+				    err, errlen, "a key given twice");
 		n++;
 	}
+	*count = n;
+	return 0;
+}
+
+static int
+tus_err(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "Upload-Metadata: %s", what);
+	return -1;
+}
+
+int
+tus_meta_get(const char *value, const char *key, char *out, size_t cap,
+    size_t *len, int *found, char *err, size_t errlen)
+{
+	struct tus_pair pair[TUS_META_PAIRS];
+	size_t n, i;
+	long r;
+
+	*found = 0;
+	*len = 0;
+	if (tus_meta_split(value, pair, &n, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (strlen(key) != pair[i].klen ||
 		    memcmp(pair[i].k, key, pair[i].klen) != 0)
