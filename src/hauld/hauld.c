@@ -33,6 +33,7 @@
 #include "opts.h"
 #include "proc.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
 
 struct heritage heritage;
@@ -104,8 +105,8 @@ usage(FILE *f, int status)
 static void
 version(void)
 {
-	printf("hauld %s (libevent %s, codec %s)\n", PACKAGE_VERSION,
-	    event_get_version(), codec_name());
+	printf("hauld %s (libevent %s, codec %s, %s)\n", PACKAGE_VERSION,
+	    event_get_version(), codec_name(), tls_library());
 	exit(0);
 }
 
