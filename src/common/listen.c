@@ -59,11 +59,7 @@ listen_on(const struct sockaddr *sa, socklen_t len, int *port)
 	return fd;
 }
 
-/*
- * Listen on addr (every address when NULL) at *port, 0 for one the kernel
- * picks; up to max descriptors go to fds.  The number of them, or -1 with
- * err set.  HAUL_PORT_FILE, when set, names a file that gets the port.
- */
+/* See listen.h: the sockets, then the HAUL_PORT_FILE note. */
 int
 listen_bind(const char *addr, int *port, int *fds, unsigned max, char *err,
     size_t errlen)
