@@ -51,6 +51,11 @@ static enum spec_result range_spec(const char **, off_t, struct range *);
 static int range_after(const struct range *, const struct range *);
 static void range_sort(struct range *, size_t);
 static size_t range_merge(struct range *, size_t);
+static enum range_result range_read_set(
+    const char *, off_t, struct range *, size_t *, char *, size_t);
+static int range_spec_end(const char **);
+static int range_cr_read(const char *, struct range_num *, struct range_num *,
+    struct range_num *, char *, size_t);
 
 static void
 range_err(char *err, size_t errlen, const char *msg)
@@ -265,9 +270,10 @@ enum range_result
 range_parse(const char *hdr, off_t size, struct range_set *out, char *err,
     size_t errlen)
 {
-	struct range tmp[RANGE_MAX_SPECS], r;
+	struct range tmp[RANGE_MAX_SPECS];
+	enum range_result rr;
 	const char *p;
-	size_t nspec, nsat, n, i;
+	size_t nsat, n, i;
 
 	out->n = 0;
 	if (hdr == NULL) {
@@ -290,13 +296,43 @@ range_parse(const char *hdr, off_t size, struct range_set *out, char *err,
 		return RANGE_IGNORE;
 	}
 	p++;
+	rr = range_read_set(p, size, tmp, &nsat, err, errlen);
+	if (rr != RANGE_OK)
+		return rr;
 
 	/*
-	 * range-set = 1#range-spec.  5.6.1.2: recipients accept empty list
-	 * elements ("bytes=,0-1,,2-3,") and OWS around the commas; empty
-	 * elements are not counted as specs.
+	 * Sorted and merged output is bounded and canonical.  15.3.7.2 asks
+	 * for parts in request order "excluding those ... coalesced", and
+	 * 14.6 allows coalescing regardless of order.  Sorting first finds
+	 * every overlap in one pass and gives multipart bodies a canonical
+	 * shape, at the cost of that SHOULD on order.
 	 */
-	nspec = nsat = 0;
+	range_sort(tmp, nsat);
+	n = range_merge(tmp, nsat);
+	if (n > RANGE_MAX) {
+		range_err(err, errlen, "too many ranges after merging");
+		return RANGE_IGNORE;
+	}
+	for (i = 0; i < n; i++)
+		out->r[i] = tmp[i];
+	out->n = n;
+	return RANGE_OK;
+}
+
+/*
+ * range-set = 1#range-spec, from p.  5.6.1.2: recipients accept empty list
+ * elements ("bytes=,0-1,,2-3,") and OWS around the commas; empty elements
+ * are not counted as specs.  The satisfiable ranges go to tmp (at most
+ * RANGE_MAX_SPECS), their number to *nsat.
+ */
+static enum range_result
+range_read_set(const char *p, off_t size, struct range *tmp, size_t *nsat,
+    char *err, size_t errlen)
+{
+	struct range r;
+	size_t nspec = 0;
+
+	*nsat = 0;
 	for (;;) {
 		p = range_skip_ows(p);
 		if (*p == ',') {
@@ -319,17 +355,13 @@ range_parse(const char *hdr, off_t size, struct range_set *out, char *err,
 			range_err(err, errlen, "malformed range spec");
 			return RANGE_IGNORE;
 		case SPEC_SAT:
-			tmp[nsat++] = r;
+			tmp[(*nsat)++] = r;
 			break;
 		case SPEC_UNSAT:
 			break;
 		}
 		nspec++;
-		/* A spec ends at OWS, a comma or the end ("10-11 12-"). */
-		p = range_skip_ows(p);
-		if (*p == ',')
-			p++;
-		else if (*p != '\0') {
+		if (!range_spec_end(&p)) {
 			range_err(err, errlen, "malformed range spec");
 			return RANGE_IGNORE;
 		}
@@ -338,28 +370,25 @@ range_parse(const char *hdr, off_t size, struct range_set *out, char *err,
 		range_err(err, errlen, "empty range set");
 		return RANGE_IGNORE;
 	}
-	if (nsat == 0) {
+	if (*nsat == 0) {
 		range_err(err, errlen, "no satisfiable range");
 		return RANGE_UNSATISFIABLE;
 	}
-
-	/*
-	 * Sorted and merged output is bounded and canonical.  15.3.7.2 asks
-	 * for parts in request order "excluding those ... coalesced", and
-	 * 14.6 allows coalescing regardless of order.  Sorting first finds
-	 * every overlap in one pass and gives multipart bodies a canonical
-	 * shape, at the cost of that SHOULD on order.
-	 */
-	range_sort(tmp, nsat);
-	n = range_merge(tmp, nsat);
-	if (n > RANGE_MAX) {
-		range_err(err, errlen, "too many ranges after merging");
-		return RANGE_IGNORE;
-	}
-	for (i = 0; i < n; i++)
-		out->r[i] = tmp[i];
-	out->n = n;
 	return RANGE_OK;
+}
+
+/* A spec ends at OWS, a comma or the end ("10-11 12-"); 0 if it does not. */
+static int
+range_spec_end(const char **pp)
+{
+	const char *p = range_skip_ows(*pp);
+
+	if (*p == ',')
+		p++;
+	else if (*p != '\0')
+		return 0;
+	*pp = p;
+	return 1;
 }
 
 int
@@ -389,48 +418,13 @@ range_parse_content_range(const char *hdr, off_t *first, off_t *last,
     off_t *size, char *err, size_t errlen)
 {
 	struct range_num f, l, s;
-	const char *p;
 
 	if (hdr == NULL) {
 		range_err(err, errlen, "no Content-Range");
 		return -1;
 	}
-	p = range_skip_ows(hdr);
-	if (!range_unit_is_bytes(&p) || *p != ' ') {
-		range_err(err, errlen, "Content-Range unit is not bytes");
+	if (range_cr_read(hdr, &f, &l, &s, err, errlen) == -1)
 		return -1;
-	}
-	p++;
-	range_digits(&p, &f);
-	if (f.len == 0 || *p != '-') {
-		range_err(err, errlen, "malformed Content-Range first byte");
-		return -1;
-	}
-	p++;
-	range_digits(&p, &l);
-	if (l.len == 0 || *p != '/') {
-		range_err(err, errlen, "malformed Content-Range last byte");
-		return -1;
-	}
-	p++;
-	if (*p == '*') {
-		p++;
-		s.len = 0;
-		s.ovf = 0;
-		s.val = -1;
-	} else {
-		range_digits(&p, &s);
-		if (s.len == 0) {
-			range_err(
-			    err, errlen, "malformed Content-Range length");
-			return -1;
-		}
-	}
-	p = range_skip_ows(p);
-	if (*p != '\0') {
-		range_err(err, errlen, "trailing bytes after Content-Range");
-		return -1;
-	}
 	if (f.ovf || l.ovf || s.ovf) {
 		range_err(err, errlen, "Content-Range number too large");
 		return -1;
@@ -447,5 +441,52 @@ range_parse_content_range(const char *hdr, off_t *first, off_t *last,
 	*first = f.val;
 	*last = l.val;
 	*size = s.val;
+	return 0;
+}
+
+/*
+ * The syntax of a Content-Range value: its three numbers, the complete
+ * length -1 when it is "*".  0, or -1 with err set.
+ */
+static int
+range_cr_read(const char *hdr, struct range_num *f, struct range_num *l,
+    struct range_num *s, char *err, size_t errlen)
+{
+	const char *p = range_skip_ows(hdr);
+
+	if (!range_unit_is_bytes(&p) || *p != ' ') {
+		range_err(err, errlen, "Content-Range unit is not bytes");
+		return -1;
+	}
+	p++;
+	range_digits(&p, f);
+	if (f->len == 0 || *p != '-') {
+		range_err(err, errlen, "malformed Content-Range first byte");
+		return -1;
+	}
+	p++;
+	range_digits(&p, l);
+	if (l->len == 0 || *p != '/') {
+		range_err(err, errlen, "malformed Content-Range last byte");
+		return -1;
+	}
+	p++;
+	if (*p == '*') {
+		p++;
+		s->ovf = 0;
+		s->val = -1;
+	} else {
+		range_digits(&p, s);
+		if (s->len == 0) {
+			range_err(
+			    err, errlen, "malformed Content-Range length");
+			return -1;
+		}
+	}
+	p = range_skip_ows(p);
+	if (*p != '\0') {
+		range_err(err, errlen, "trailing bytes after Content-Range");
+		return -1;
+	}
 	return 0;
 }

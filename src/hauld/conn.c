@@ -50,6 +50,7 @@
 
 #define LINGER_MS 2000
 #define SENDFILE_MAX (1 << 30)
+#define CONN_SEG_FAILED (-2) /* a segment writer's fatal error */
 
 /*
  * All a connection holds while idle: the event is in the same allocation
@@ -78,6 +79,16 @@ static void conn_wake(struct conn_core *);
 static void conn_sleep(struct conn *);
 static void conn_close(struct conn_core *);
 static void conn_run(struct conn *);
+static int conn_state_reading(struct conn *);
+static int conn_state_writing(struct conn *);
+static int conn_state_linger(struct conn *);
+static void conn_reject(struct conn *, int, const char *);
+static ssize_t conn_io_read(struct conn *, void *, size_t);
+static ssize_t conn_io_write(struct conn *, const void *, size_t, int);
+static ssize_t conn_io_sendfile(struct conn *, off_t *, size_t);
+static ssize_t conn_write_mem(struct conn *, struct seg *, int);
+static ssize_t conn_write_file(struct conn *, struct seg *, int);
+static ssize_t conn_write_gzip(struct conn *, struct seg *, int);
 static int conn_fill(struct conn *);
 static void conn_dispatch(struct conn *);
 static int conn_write(struct conn *);
@@ -218,7 +229,7 @@ conn_close(struct conn_core *k)
 }
 
 int
-conn_evict_idle(struct worker *w)
+conn_evict_idle(const struct worker *w)
 {
 	struct conn_core *k;
 	int unsent;
@@ -247,7 +258,7 @@ conn_evict_idle(struct worker *w)
  * when the linger ends, with no more race than any keep-alive timeout.
  */
 void
-conn_linger_idle(struct worker *w)
+conn_linger_idle(const struct worker *w)
 {
 	struct conn_core *k;
 
@@ -320,8 +331,8 @@ conn_fill(struct conn *c)
 	ssize_t n;
 
 	for (;;) {
-		n = read(
-		    c->fd, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
+		n = conn_io_read(
+		    c, c->in + c->in_len, HTTPREQ_MAX_HEAD - c->in_len);
 		if (n > 0)
 			break;
 		if (n == -1 && errno == EINTR)
@@ -347,97 +358,133 @@ conn_fill(struct conn *c)
 	return 1;
 }
 
+/*
+ * The state machine: each state's function does its work and returns 1 to
+ * go on with the (possibly new) state, 0 when the connection waits for an
+ * event or is gone.
+ */
 static void
 conn_run(struct conn *c)
+{
+	int more;
+
+	do {
+		switch (c->state) {
+		case CONN_READING:
+			more = conn_state_reading(c);
+			break;
+		case CONN_WRITING:
+			more = conn_state_writing(c);
+			break;
+		case CONN_LINGER:
+			more = conn_state_linger(c);
+			break;
+		default:
+			more = 0;
+			break;
+		}
+	} while (more);
+}
+
+/* Parse the head from what is buffered, reading more until it is whole. */
+static int
+conn_state_reading(struct conn *c)
 {
 	char err[128];
 	int r;
 
-	for (;;) {
-		switch (c->state) {
-		case CONN_READING:
-			r = c->in_len > 0 ? httpreq_parse(c->in, c->in_len,
-			                        &c->req, err, sizeof(err))
-			                  : 0;
-			if (r == 0) {
-				if (c->in_len >= HTTPREQ_MAX_HEAD) {
-					/* httpreq_parse said 431 already */
-					conn_free(c);
-					return;
-				}
-				if (conn_fill(c) != 1)
-					return;
-				continue;
-			}
-			stats_add(c->w->slot, STATS_requests, 1);
-			c->t_start = time(NULL);
-			if (r < 0) {
-				log_debug(
-				    "%s: %s: %s", __func__, conn_peer(c), err);
-				c->keepalive = 0;
-				c->req.nheaders = 0;
-				c->req.method = NULL;
-				c->req.head_len = c->in_len;
-				snprintf(c->reqline, sizeof(c->reqline), "-");
-				conn_simple(c, -r, err);
-			} else {
-				conn_dispatch(c);
-			}
-			/*
-			 * The read event stays armed: most responses go out
-			 * at once and reading resumes without an epoll_ctl.
-			 */
-			c->state = CONN_WRITING;
-			continue;
-		case CONN_WRITING:
-			r = conn_write(c);
-			if (r == 0)
-				return;
-			if (r == -1) {
-				stats_add(c->w->slot, STATS_errors, 1);
-				conn_access_log(c);
-				conn_free(c);
-				return;
-			}
-			conn_finish(c);
-			if (c->state == CONN_READING && c->in_len == 0) {
-				/*
-				 * Nothing pipelined: the client sends its next
-				 * request after reading this response, so a
-				 * read now would only say EAGAIN.  Wait for it.
-				 */
-				conn_sleep(c);
-				return;
-			}
-			if (c->state == CONN_LINGER) {
-				/*
-				 * Closing with unread input would send a
-				 * reset that can destroy the response in
-				 * flight; drain for a bounded time first.
-				 */
-				shutdown(c->fd, SHUT_WR);
-				c->deadline_ms = now_ms() + LINGER_MS;
-				conn_arm(c->core, EV_READ, LINGER_MS);
-				return;
-			}
-			continue;
-		case CONN_LINGER: {
-			char junk[4096];
-			ssize_t n;
-
-			while ((n = read(c->fd, junk, sizeof(junk))) > 0)
-				;
-			if (n == -1 && errno == EAGAIN &&
-			    now_ms() < c->deadline_ms) {
-				conn_arm(c->core, EV_READ,
-				    c->deadline_ms - now_ms());
-				return;
-			}
+	r = c->in_len > 0
+	    ? httpreq_parse(c->in, c->in_len, &c->req, err, sizeof(err))
+	    : 0;
+	if (r == 0) {
+		if (c->in_len >= HTTPREQ_MAX_HEAD) {
+			/* httpreq_parse said 431 already */
 			conn_free(c);
-			return;
+			return 0;
 		}
-		}
+		return conn_fill(c) == 1;
 	}
+	stats_add(c->w->slot, STATS_requests, 1);
+	c->t_start = time(NULL);
+	if (r < 0)
+		conn_reject(c, -r, err);
+	else
+		conn_dispatch(c);
+	/*
+	 * The read event stays armed: most responses go out at once and
+	 * reading resumes without an epoll_ctl.
+	 */
+	c->state = CONN_WRITING;
+	return 1;
+}
+
+/* A head that does not parse: answer status with why, then close. */
+static void
+conn_reject(struct conn *c, int status, const char *why)
+{
+	log_debug("%s: %s: %s", __func__, conn_peer(c), why);
+	c->keepalive = 0;
+	c->req.nheaders = 0;
+	c->req.method = NULL;
+	c->req.head_len = c->in_len;
+	snprintf(c->reqline, sizeof(c->reqline), "-");
+	conn_simple(c, status, why);
+}
+
+/* Send the response; once out, wait for the next request or linger. */
+static int
+conn_state_writing(struct conn *c)
+{
+	int r;
+
+	r = conn_write(c);
+	if (r == 0)
+		return 0;
+	if (r == -1) {
+		stats_add(c->w->slot, STATS_errors, 1);
+		conn_access_log(c);
+		conn_free(c);
+		return 0;
+	}
+	conn_finish(c);
+	if (c->state == CONN_READING && c->in_len == 0) {
+		/*
+		 * Nothing pipelined: the client sends its next request after
+		 * reading this response, so a read now would only say
+		 * EAGAIN.  Wait for it.
+		 */
+		conn_sleep(c);
+		return 0;
+	}
+	if (c->state == CONN_LINGER) {
+		/*
+		 * Closing with unread input would send a reset that can
+		 * destroy the response in flight; drain for a bounded time
+		 * first.
+		 */
+		shutdown(c->fd, SHUT_WR);
+		c->deadline_ms = now_ms() + LINGER_MS;
+		conn_arm(c->core, EV_READ, LINGER_MS);
+		return 0;
+	}
+	return 1;
+}
+
+/* Drain and discard input until EOF or the linger deadline, then close. */
+static int
+conn_state_linger(struct conn *c)
+{
+	char junk[4096];
+	ssize_t n;
+
+	while ((n = conn_io_read(c, junk, sizeof(junk))) > 0)
+		;
+	if (n == -1 && errno == EAGAIN && now_ms() < c->deadline_ms) {
+		conn_arm(c->core, EV_READ, c->deadline_ms - now_ms());
+		return 0;
+	}
+	conn_free(c);
+	return 0;
 }
 
 /* A complete head is in c->req: decide persistence and serve it. */
@@ -482,6 +529,35 @@ conn_dispatch(struct conn *c)
 }
 
 /*
+ * The socket I/O of a connection, all in these three: a TLS layer slots in
+ * here.  They return what read(2), send(2) and sendfile(2) return.
+ */
+static ssize_t
+conn_io_read(struct conn *c, void *buf, size_t len)
+{
+	return read(c->fd, buf, len);
+}
+
+static ssize_t
+conn_io_write(struct conn *c, const void *buf, size_t len, int flags)
+{
+	return send(c->fd, buf, len, MSG_NOSIGNAL | flags);
+}
+
+static ssize_t
+conn_io_sendfile(struct conn *c, off_t *off, size_t len)
+{
+	return sendfile(c->fd, c->file_fd, off, len);
+}
+
+/* One writer per segment kind (enum seg_kind), see conn_write. */
+static ssize_t (*const conn_seg_writers[])(struct conn *, struct seg *, int) = {
+    [SEG_MEM] = conn_write_mem,
+    [SEG_FILE] = conn_write_file,
+    [SEG_GZIP] = conn_write_gzip,
+};
+
+/*
  * Write the response segments.  Returns 1 when all is sent, 0 when the
  * socket is full (the write event is armed), -1 on an error.
  */
@@ -489,60 +565,19 @@ static int
 conn_write(struct conn *c)
 {
 	struct stats_slot *slot = c->w->slot;
-	const char *p;
 	struct seg *s;
-	size_t len;
 	ssize_t n;
-	int more, r;
+	int more;
 
 	while (c->cur < c->nsegs) {
 		s = &c->segs[c->cur];
 		more = c->cur + 1 < c->nsegs ? MSG_MORE : 0;
-		switch (s->kind) {
-		case SEG_MEM:
-			n = send(c->fd, c->out.data + s->off, (size_t)s->len,
-			    MSG_NOSIGNAL | more);
-			if (n > 0) {
-				s->off += n;
-				s->len -= n;
-			}
-			break;
-		case SEG_FILE:
-			n = sendfile(c->fd, c->file_fd, &s->off,
-			    s->len > SENDFILE_MAX ? SENDFILE_MAX
-			                          : (size_t)s->len);
-			stats_add(slot, STATS_sendfile_calls, 1);
-			if (n == 0) {
-				/* The file shrank while we served it. */
-				log_warnx(
-				    "%s: %s: file truncated while sending",
-				    __func__, conn_peer(c));
-				return -1;
-			}
-			if (n > 0) {
-				s->len -= n;
-				stats_add(slot, STATS_file_bytes, (uint64_t)n);
-			}
-			break;
-		case SEG_GZIP:
-			r = gzip_pending(c->gz, &p, &len);
-			if (r == -1) {
-				log_warn(
-				    "%s: %s: gzip", __func__, conn_peer(c));
-				return -1;
-			}
-			if (r == 0) {
-				s->len = 0;
-				n = 0;
-				break;
-			}
-			n = send(c->fd, p, len, MSG_NOSIGNAL);
-			if (n > 0)
-				gzip_consume(c->gz, (size_t)n);
-			break;
-		default:
+		if ((size_t)s->kind >=
+		    sizeof(conn_seg_writers) / sizeof(conn_seg_writers[0]))
 			return -1;
-		}
+		n = conn_seg_writers[s->kind](c, s, more);
+		if (n == CONN_SEG_FAILED)
+			return -1;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -561,6 +596,70 @@ conn_write(struct conn *c)
 			c->cur++;
 	}
 	return 1;
+}
+
+/*
+ * The segment writers send what they can of s and account for it in s.
+ * They return the bytes sent, -1 with errno from the socket, or
+ * CONN_SEG_FAILED when the response cannot go on.
+ */
+static ssize_t
+conn_write_mem(struct conn *c, struct seg *s, int more)
+{
+	ssize_t n;
+
+	n = conn_io_write(c, c->out.data + s->off, (size_t)s->len, more);
+	if (n > 0) {
+		s->off += n;
+		s->len -= n;
+	}
+	return n;
+}
+
+static ssize_t
+conn_write_file(struct conn *c, struct seg *s, int more)
+{
+	ssize_t n;
+
+	(void)more; /* sendfile(2) takes no MSG_MORE */
+	n = conn_io_sendfile(
+	    c, &s->off, s->len > SENDFILE_MAX ? SENDFILE_MAX : (size_t)s->len);
+	stats_add(c->w->slot, STATS_sendfile_calls, 1);
+	if (n == 0) {
+		/* The file shrank while we served it. */
+		log_warnx("%s: %s: file truncated while sending", __func__,
+		    conn_peer(c));
+		return CONN_SEG_FAILED;
+	}
+	if (n > 0) {
+		s->len -= n;
+		stats_add(c->w->slot, STATS_file_bytes, (uint64_t)n);
+	}
+	return n;
+}
+
+static ssize_t
+conn_write_gzip(struct conn *c, struct seg *s, int more)
+{
+	const char *p;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	(void)more; /* gzip pieces go without MSG_MORE */
+	r = gzip_pending(c->gz, &p, &len);
+	if (r == -1) {
+		log_warn("%s: %s: gzip", __func__, conn_peer(c));
+		return CONN_SEG_FAILED;
+	}
+	if (r == 0) {
+		s->len = 0;
+		return 0;
+	}
+	n = conn_io_write(c, p, len, 0);
+	if (n > 0)
+		gzip_consume(c->gz, (size_t)n);
+	return n;
 }
 
 /* The response is out: count it, log it, then keep alive or linger. */

@@ -84,9 +84,9 @@ void conn_free(struct conn *);
  * Close the connection idle the longest whose last response the kernel has
  * delivered (one still draining is busy); 1 if there was one.
  */
-int conn_evict_idle(struct worker *);
+int conn_evict_idle(const struct worker *);
 /* Graceful stop: close every idle connection after a short linger. */
-void conn_linger_idle(struct worker *);
+void conn_linger_idle(const struct worker *);
 
 /* Response building, used by serve.c. */
 void conn_status(struct conn *, int status);

@@ -51,6 +51,9 @@ struct gzip_stream {
 	size_t pend_off, pend_len; /* pending window of out[] */
 };
 
+static int gzip_refill(struct gzip_stream *);
+static void gzip_frame(struct gzip_stream *, size_t);
+
 /*
  * Streams whose response has ended, kept for the next one in this process
  * (a hauld worker is one process with one thread).  A new stream costs
@@ -140,30 +143,14 @@ gzip_produce(struct gzip_stream *gz)
 	char *data = gz->out + GZ_HDR;
 	size_t made = 0, used, n;
 	enum codec_status st;
-	ssize_t r;
-	char hex[GZ_HDR];
-	int hl, finish;
 
 	while (made < GZ_OUT && !gz->finished) {
-		if (gz->in_pos == gz->in_len && gz->left > 0) {
-			n = gz->left < GZ_IN ? (size_t)gz->left : GZ_IN;
-			r = pread(gz->fd, gz->in, n, gz->off);
-			if (r == -1)
-				return -1;
-			if (r == 0) {
-				/* The file shrank under us. */
-				errno = EIO;
-				return -1;
-			}
-			gz->in_pos = 0;
-			gz->in_len = (size_t)r;
-			gz->off += r;
-			gz->left -= r;
-		}
-		finish = gz->left == 0;
+		if (gz->in_pos == gz->in_len && gz->left > 0 &&
+		    gzip_refill(gz) == -1)
+			return -1;
 		st = codec_run(gz->codec, gz->in + gz->in_pos,
 		    gz->in_len - gz->in_pos, &used, data + made, GZ_OUT - made,
-		    &n, finish);
+		    &n, gz->left == 0);
 		if (st == CODEC_ERROR) {
 			errno = EIO;
 			return -1;
@@ -178,29 +165,61 @@ gzip_produce(struct gzip_stream *gz)
 			return -1;
 		}
 	}
-	if (!gz->chunked) {
-		gz->pend_off = GZ_HDR;
-		gz->pend_len = made;
-	} else {
-		if (made > 0) {
-			hl = snprintf(hex, sizeof(hex), "%zx\r\n", made);
-			memcpy(gz->out + GZ_HDR - hl, hex, (size_t)hl);
-			gz->pend_off = GZ_HDR - (size_t)hl;
-			memcpy(data + made, "\r\n", 2);
-			gz->pend_len = (size_t)hl + made + 2;
-		} else {
-			gz->pend_off = GZ_HDR;
-			gz->pend_len = 0;
-		}
-		if (gz->finished) {
-			memcpy(gz->out + gz->pend_off + gz->pend_len,
-			    "0\r\n\r\n", 5);
-			gz->pend_len += 5;
-		}
-	}
+	gzip_frame(gz, made);
 	if (gz->finished)
 		gz->done = 1;
 	return 0;
+}
+
+/* Read the next GZ_IN (at most) of the range into in[]; 0 ok, -1 error. */
+static int
+gzip_refill(struct gzip_stream *gz)
+{
+	size_t n;
+	ssize_t r;
+
+	n = gz->left < GZ_IN ? (size_t)gz->left : GZ_IN;
+	r = pread(gz->fd, gz->in, n, gz->off);
+	if (r == -1)
+		return -1;
+	if (r == 0) {
+		/* The file shrank under us. */
+		errno = EIO;
+		return -1;
+	}
+	gz->in_pos = 0;
+	gz->in_len = (size_t)r;
+	gz->off += r;
+	gz->left -= r;
+	return 0;
+}
+
+/*
+ * Make the made deflated bytes at out[GZ_HDR] the pending piece: as they
+ * are, or framed as a chunk (and the last chunk once finished).
+ */
+static void
+gzip_frame(struct gzip_stream *gz, size_t made)
+{
+	char *data = gz->out + GZ_HDR;
+	char hex[GZ_HDR];
+	int hl;
+
+	gz->pend_off = GZ_HDR;
+	gz->pend_len = made;
+	if (!gz->chunked)
+		return;
+	if (made > 0) {
+		hl = snprintf(hex, sizeof(hex), "%zx\r\n", made);
+		memcpy(gz->out + GZ_HDR - hl, hex, (size_t)hl);
+		gz->pend_off = GZ_HDR - (size_t)hl;
+		memcpy(data + made, "\r\n", 2);
+		gz->pend_len = (size_t)hl + made + 2;
+	}
+	if (gz->finished) {
+		memcpy(gz->out + gz->pend_off + gz->pend_len, "0\r\n\r\n", 5);
+		gz->pend_len += 5;
+	}
 }
 
 int

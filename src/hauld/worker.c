@@ -47,6 +47,8 @@ static void worker_quit_cb(evutil_socket_t, short, void *);
 static void worker_death_cb(evutil_socket_t, short, void *);
 static void worker_accepting(struct worker *, int);
 static int worker_evict(struct worker *);
+static int worker_make_room(struct worker *, evutil_socket_t);
+static void worker_accept_failed(struct worker *, int);
 static void worker_stop(struct worker *);
 
 static struct worker worker;
@@ -129,45 +131,14 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	int i, fd, one = 1;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (w->nconns >= heritage.max_conns) {
-			struct pollfd p = {lfd, POLLIN, 0};
-
-			/* Make room only for someone actually waiting. */
-			if (poll(&p, 1, 0) != 1)
-				return;
-			if (!worker_evict(w)) {
-				/*
-				 * Excess connections wait in the backlog; look
-				 * again soon, when a stalled head has aged past
-				 * a second and becomes evictable.
-				 */
-				struct timeval tv = {0, 200000};
-
-				worker_accepting(w, 0);
-				if (!evtimer_pending(w->accept_retry, NULL))
-					evtimer_add(w->accept_retry, &tv);
-				return;
-			}
-		}
+		if (w->nconns >= heritage.max_conns &&
+		    !worker_make_room(w, lfd))
+			return;
 		sl = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Back off a little instead of spinning. */
-				struct timeval tv = {0, 100000};
-
-				log_warn("%s: accept", __func__);
-				stats_add(w->slot, STATS_errors, 1);
-				worker_accepting(w, 0);
-				evtimer_add(w->accept_retry, &tv);
-				return;
-			}
-			log_warn("%s: accept", __func__);
+			worker_accept_failed(w, errno);
 			return;
 		}
 		/*
@@ -181,6 +152,53 @@ worker_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		if (w->stopping)
 			return;
 	}
+}
+
+/*
+ * At --max-connections: 1 when a connection was evicted for one waiting
+ * on lfd, 0 when there is nobody waiting or no room to make (accepting
+ * then pauses and is retried soon).
+ */
+static int
+worker_make_room(struct worker *w, evutil_socket_t lfd)
+{
+	struct pollfd p = {lfd, POLLIN, 0};
+	/*
+	 * Excess connections wait in the backlog; look again soon, when a
+	 * stalled head has aged past a second and becomes evictable.
+	 */
+	struct timeval tv = {0, 200000};
+
+	/* Make room only for someone actually waiting. */
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	if (worker_evict(w))
+		return 1;
+	worker_accepting(w, 0);
+	if (!evtimer_pending(w->accept_retry, NULL))
+		evtimer_add(w->accept_retry, &tv);
+	return 0;
+}
+
+/* accept4(2) failed with err: nothing to take, or back off on resources. */
+static void
+worker_accept_failed(struct worker *w, int err)
+{
+	/* Back off a little instead of spinning. */
+	struct timeval tv = {0, 100000};
+
+	if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
+		return;
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		errno = err;
+		log_warn("worker_accept_cb: accept");
+		stats_add(w->slot, STATS_errors, 1);
+		worker_accepting(w, 0);
+		evtimer_add(w->accept_retry, &tv);
+		return;
+	}
+	errno = err;
+	log_warn("worker_accept_cb: accept");
 }
 
 /*
