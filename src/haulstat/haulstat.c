@@ -80,7 +80,7 @@ haulstat_options(struct haulstat_opts *o, int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
-			printf("haulstat %s (stats layout %d, codec %s)\n",
+			printf("haulstat %s (stats layout %u, codec %s)\n",
 			    PACKAGE_VERSION, STATS_VERSION, codec_name());
 			exit(0);
 		default:
