@@ -190,9 +190,14 @@ command -v python3 >/dev/null 2>&1 || fail "python3 is required"
 
 CURL="curl -sS --max-time 30"
 
+# A TLS test sets SCHEME=https and LIB_TLS_ARGS (curl's --cacert and
+# the like), then CURL="$CURL $LIB_TLS_ARGS".
+SCHEME=http
+LIB_TLS_ARGS=""
+
 url()
 {
-	echo "http://127.0.0.1:$PORT$1"
+	echo "$SCHEME://127.0.0.1:$PORT$1"
 }
 
 # fetch BODY HEADERS [curl args] URL: one curl call, fails the test if
@@ -272,7 +277,7 @@ lib_started()
 
 lib_healthz()
 {
-	curl -s --max-time 1 -o /dev/null "$(url /healthz)"
+	curl -s --max-time 1 $LIB_TLS_ARGS -o /dev/null "$(url /healthz)"
 }
 
 # wait_workers N SECS: 0 once the master has N workers.

@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define STATS_MAGIC 0x4c554148u /* "HAUL" little-endian */
-#define STATS_VERSION 2u
+#define STATS_VERSION 3u
 #define STATS_HEADER_SIZE 128
 
 enum stats_kind { STATS_KIND_HAULD = 1, STATS_KIND_PROXY = 2 };

@@ -35,7 +35,12 @@
 	X(chunks_fetched, STATS_P, COUNTER, "chunks fetched")                  \
 	X(retries, STATS_P, COUNTER, "chunk retries")                          \
 	X(bytes_fetched, STATS_P, COUNTER, "bytes received from the origin")   \
-	X(bytes_written, STATS_P, COUNTER, "bytes written to disk")
+	X(bytes_written, STATS_P, COUNTER, "bytes written to disk")            \
+	X(tls_handshakes, STATS_DP, COUNTER, "TLS handshakes completed")       \
+	X(tls_resumed, STATS_DP, COUNTER, "TLS handshakes that resumed")       \
+	X(tls_handshake_failures, STATS_DP, COUNTER, "TLS handshakes failed")  \
+	X(tls_copy_bytes, STATS_D, COUNTER,                                    \
+	    "file bytes encrypted in user space (no kTLS)")
 
 /*
  * The per-slot columns, a deliberate subset: the SIGUSR1 dump's slot rows,

@@ -444,7 +444,10 @@ tls_pending(struct tls *t)
 {
 	int n = SSL_pending(t->ssl);
 
-	return n > 0 ? (size_t)n : 0;
+	/* Also a record read ahead but not yet decrypted. */
+	if (n <= 0)
+		return SSL_has_pending(t->ssl) ? 1 : 0;
+	return (size_t)n;
 }
 
 int

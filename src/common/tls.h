@@ -63,7 +63,10 @@ ssize_t tls_sendfile(struct tls *, int fd, off_t off, size_t len);
 /* Send close_notify: 0, TLS_WANT_*, or -1.  Not required before free. */
 int tls_close(struct tls *);
 
-/* Bytes decrypted and waiting in the connection (no read needed). */
+/*
+ * Bytes decrypted and waiting in the connection, or 1 when only a record
+ * not yet decrypted waits: either way, read before waiting for the socket.
+ */
 size_t tls_pending(struct tls *);
 /* After the handshake: whether sends go through kernel TLS. */
 int tls_ktls_send(struct tls *);

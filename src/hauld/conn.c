@@ -8,7 +8,14 @@
  *                   core until the next bytes arrive
  *       otherwise:  LINGER (shutdown write side, drain, close)
  *
- * Timeouts (--timeout): the whole request head must arrive within it from
+ * With TLS a connection starts in HANDSHAKE, which goes to READING; a
+ * plain-HTTP request there gets an unencrypted 400 (conn_tls_sniff).
+ * Socket I/O goes through conn_io_*, which use tls.c when the port
+ * speaks TLS: a TLS "want" comes back as EAGAIN with the event to wait
+ * for in the core (conn_want).
+ *
+ * Timeouts (--timeout): the TLS handshake must finish within it, the
+ * whole request head must arrive within it from
  * its first byte (a slowloris client cannot stretch it byte by byte), an
  * idle keep-alive connection is closed after it, and so is a send that
  * makes no progress for that long.
@@ -46,11 +53,13 @@
 #include "log.h"
 #include "serve.h"
 #include "stats.h"
+#include "tls.h"
 #include "worker.h"
 
 #define LINGER_MS 2000
 #define SENDFILE_MAX (1 << 30)
-#define CONN_SEG_FAILED (-2) /* a segment writer's fatal error */
+#define CONN_SEG_FAILED (-2)     /* a segment writer's fatal error */
+#define TLS_COPY_BUF (64 * 1024) /* file bytes per pread without kTLS */
 
 /*
  * All a connection holds while idle: the event is in the same allocation
@@ -63,7 +72,10 @@ struct conn_core {
 	struct worker *w;
 	struct conn *c; /* the request in progress; NULL when idle */
 	int fd;
-	short armed;      /* what the event waits for */
+	short armed;     /* what the event waits for */
+	short want;      /* TLS: what the last EAGAIN waits for, or 0 */
+	struct tls *tls; /* NULL: plain HTTP */
+	unsigned char tls_done, ktls, verified;
 	unsigned char af; /* 4, 6, or 0: addr unknown */
 	unsigned char addr[16];
 	uint64_t ev[]; /* struct event */
@@ -79,6 +91,8 @@ static void conn_wake(struct conn_core *);
 static void conn_sleep(struct conn *);
 static void conn_close(struct conn_core *);
 static void conn_run(struct conn *);
+static int conn_state_handshake(struct conn *);
+static int conn_tls_sniff(struct conn *);
 static int conn_state_reading(struct conn *);
 static int conn_state_writing(struct conn *);
 static int conn_state_linger(struct conn *);
@@ -88,6 +102,9 @@ static ssize_t conn_io_write(struct conn *, const void *, size_t, int);
 static ssize_t conn_io_sendfile(struct conn *, off_t *, size_t);
 static ssize_t conn_write_mem(struct conn *, struct seg *, int);
 static ssize_t conn_write_file(struct conn *, struct seg *, int);
+static ssize_t conn_write_tls_copy(struct conn *, struct seg *);
+static ssize_t conn_tls_result(struct conn_core *, ssize_t);
+static short conn_want(const struct conn_core *, short);
 static ssize_t conn_write_gzip(struct conn *, struct seg *, int);
 static int conn_fill(struct conn *);
 static void conn_dispatch(struct conn *);
@@ -118,6 +135,17 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	k->c = NULL;
 	k->fd = fd;
 	k->armed = 0;
+	k->want = 0;
+	k->tls = NULL;
+	k->tls_done = k->ktls = k->verified = 0;
+	if (heritage.tls != NULL &&
+	    (k->tls = tls_new(heritage.tls, fd, NULL)) == NULL) {
+		log_warnx("%s: out of memory for TLS", __func__);
+		stats_add(w->slot, STATS_errors, 1);
+		close(fd);
+		free(k);
+		return;
+	}
 	/* Kept binary: the text is made only for a log line (conn_peer). */
 	k->af = 0;
 	if (sa->sa_family == AF_INET) {
@@ -134,6 +162,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	if (event_assign(CORE_EV(k), w->base, fd, 0, conn_cb, k) == -1) {
 		log_warnx("%s: event_assign failed", __func__);
 		stats_add(w->slot, STATS_errors, 1);
+		tls_free(k->tls);
 		close(fd);
 		free(k);
 		return;
@@ -165,6 +194,11 @@ conn_wake(struct conn_core *k)
 	c->fd = k->fd;
 	c->file_fd = -1;
 	c->state = CONN_READING;
+	c->peer_verified = k->verified;
+	if (k->tls != NULL && !k->tls_done) {
+		c->state = CONN_HANDSHAKE;
+		c->deadline_ms = now_ms() + (uint64_t)heritage.timeout_s * 1000;
+	}
 	buf_init(&c->out);
 	c->req.method = c->req.target = NULL;
 	c->req.minor = 0;
@@ -191,11 +225,12 @@ conn_sleep(struct conn *c)
 	conn_reset_response(c);
 	buf_free(&c->out);
 	TAILQ_REMOVE(&w->conns, c, entry);
+	free(c->tbuf);
 	free(c);
 	k->c = NULL;
 	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
 	/* Stopping: the last answer promised keep-alive; see STOP_LINGER_MS. */
-	conn_arm(k, EV_READ,
+	conn_arm(k, conn_want(k, EV_READ),
 	    w->stopping ? STOP_LINGER_MS : (uint64_t)heritage.timeout_s * 1000);
 }
 
@@ -216,11 +251,13 @@ conn_close(struct conn_core *k)
 		conn_reset_response(c);
 		buf_free(&c->out);
 		TAILQ_REMOVE(&w->conns, c, entry);
+		free(c->tbuf);
 		free(c);
 	} else {
 		TAILQ_REMOVE(&conn_idle, k, idle);
 	}
 	event_del(CORE_EV(k));
+	tls_free(k->tls);
 	close(k->fd);
 	free(k);
 	w->nconns--;
@@ -305,6 +342,8 @@ conn_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (what & EV_TIMEOUT) {
 		stats_add(c->w->slot, STATS_timeouts, 1);
+		if (c->state == CONN_HANDSHAKE)
+			stats_add(c->w->slot, STATS_tls_handshake_failures, 1);
 		if (c->state == CONN_READING && c->in_len > 0) {
 			/* RFC 9110 15.5.9: tell a slow client why. */
 			c->keepalive = 0;
@@ -343,7 +382,7 @@ conn_fill(struct conn *c)
 				conn_sleep(c);
 			} else {
 				now = now_ms();
-				conn_arm(c->core, EV_READ,
+				conn_arm(c->core, conn_want(c->core, EV_READ),
 				    c->deadline_ms > now ? c->deadline_ms - now
 				                         : 0);
 			}
@@ -370,6 +409,9 @@ conn_run(struct conn *c)
 
 	do {
 		switch (c->state) {
+		case CONN_HANDSHAKE:
+			more = conn_state_handshake(c);
+			break;
 		case CONN_READING:
 			more = conn_state_reading(c);
 			break;
@@ -384,6 +426,84 @@ conn_run(struct conn *c)
 			break;
 		}
 	} while (more);
+}
+
+/*
+ * TLS: the handshake, bounded by --timeout from the accept.  Failures
+ * are counted, and logged only with -v: a port scanner must not fill
+ * the log.
+ */
+static int
+conn_state_handshake(struct conn *c)
+{
+	struct conn_core *k = c->core;
+	struct stats_slot *slot = c->w->slot;
+	uint64_t now;
+	int r;
+
+	if (!c->tls_sniffed && (r = conn_tls_sniff(c)) != 1)
+		return r == 2; /* 2: a plain-HTTP request, answered plainly */
+	r = tls_handshake(k->tls);
+	if (r == 0) {
+		k->tls_done = 1;
+		k->ktls = (unsigned char)tls_ktls_send(k->tls);
+		k->verified = (unsigned char)tls_peer_verified(k->tls);
+		c->peer_verified = k->verified;
+		stats_add(slot, STATS_tls_handshakes, 1);
+		if (tls_resumed(k->tls))
+			stats_add(slot, STATS_tls_resumed, 1);
+		c->state = CONN_READING;
+		return 1;
+	}
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		now = now_ms();
+		conn_arm(k, r == TLS_WANT_POLLIN ? EV_READ : EV_WRITE,
+		    c->deadline_ms > now ? c->deadline_ms - now : 0);
+		return 0;
+	}
+	stats_add(slot, STATS_tls_handshake_failures, 1);
+	log_debug("%s: %s: TLS %s", __func__, conn_peer(c), tls_error(k->tls));
+	conn_free(c);
+	return 0;
+}
+
+/*
+ * Before the handshake, a look at the first byte: a TLS record starts
+ * with 22 (handshake), an HTTP request with a method's capital letter.
+ * To the latter the connection answers an unencrypted 400, as nginx
+ * does, and closes: TLS is dropped for it.  1: go on with the
+ * handshake; 2: the 400 is ready to write; 0: waiting, or gone.
+ */
+static int
+conn_tls_sniff(struct conn *c)
+{
+	struct conn_core *k = c->core;
+	unsigned char b;
+	uint64_t now;
+	ssize_t n;
+
+	n = recv(c->fd, &b, 1, MSG_PEEK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		now = now_ms();
+		conn_arm(k, EV_READ,
+		    c->deadline_ms > now ? c->deadline_ms - now : 0);
+		return 0;
+	}
+	if (n != 1) {
+		conn_free(c);
+		return 0;
+	}
+	c->tls_sniffed = 1;
+	if (b < 'A' || b > 'Z')
+		return 1;
+	stats_add(c->w->slot, STATS_tls_handshake_failures, 1);
+	tls_free(k->tls);
+	k->tls = NULL;
+	stats_add(c->w->slot, STATS_requests, 1);
+	c->t_start = time(NULL);
+	conn_reject(c, 400, "this port speaks TLS: use https://");
+	c->state = CONN_WRITING;
+	return 2;
 }
 
 /* Parse the head from what is buffered, reading more until it is whole. */
@@ -447,7 +567,8 @@ conn_state_writing(struct conn *c)
 		return 0;
 	}
 	conn_finish(c);
-	if (c->state == CONN_READING && c->in_len == 0) {
+	if (c->state == CONN_READING && c->in_len == 0 &&
+	    (c->core->tls == NULL || tls_pending(c->core->tls) == 0)) {
 		/*
 		 * Nothing pipelined: the client sends its next request after
 		 * reading this response, so a read now would only say
@@ -462,6 +583,8 @@ conn_state_writing(struct conn *c)
 		 * destroy the response in flight; drain for a bounded time
 		 * first.
 		 */
+		if (c->core->tls != NULL)
+			(void)tls_close(c->core->tls); /* close_notify */
 		shutdown(c->fd, SHUT_WR);
 		c->deadline_ms = now_ms() + LINGER_MS;
 		conn_arm(c->core, EV_READ, LINGER_MS);
@@ -480,7 +603,8 @@ conn_state_linger(struct conn *c)
 	while ((n = conn_io_read(c, junk, sizeof(junk))) > 0)
 		;
 	if (n == -1 && errno == EAGAIN && now_ms() < c->deadline_ms) {
-		conn_arm(c->core, EV_READ, c->deadline_ms - now_ms());
+		conn_arm(c->core, conn_want(c->core, EV_READ),
+		    c->deadline_ms - now_ms());
 		return 0;
 	}
 	conn_free(c);
@@ -529,25 +653,67 @@ conn_dispatch(struct conn *c)
 }
 
 /*
- * The socket I/O of a connection, all in these three: a TLS layer slots in
- * here.  They return what read(2), send(2) and sendfile(2) return.
+ * The socket I/O of a connection, all in these three, plain or TLS.  They
+ * return what read(2), send(2) and sendfile(2) return; a TLS "want" is
+ * -1 with EAGAIN and the event it waits for in k->want (conn_want).
  */
 static ssize_t
 conn_io_read(struct conn *c, void *buf, size_t len)
 {
-	return read(c->fd, buf, len);
+	struct conn_core *k = c->core;
+
+	if (k->tls == NULL)
+		return read(c->fd, buf, len);
+	return conn_tls_result(k, tls_read(k->tls, buf, len));
 }
 
 static ssize_t
 conn_io_write(struct conn *c, const void *buf, size_t len, int flags)
 {
-	return send(c->fd, buf, len, MSG_NOSIGNAL | flags);
+	struct conn_core *k = c->core;
+
+	if (k->tls == NULL)
+		return send(c->fd, buf, len, MSG_NOSIGNAL | flags);
+	return conn_tls_result(k, tls_write(k->tls, buf, len));
 }
 
+/* With TLS, only when kernel TLS sends (else conn_write_tls_copy). */
 static ssize_t
 conn_io_sendfile(struct conn *c, off_t *off, size_t len)
 {
-	return sendfile(c->fd, c->file_fd, off, len);
+	struct conn_core *k = c->core;
+	ssize_t n;
+
+	if (k->tls == NULL)
+		return sendfile(c->fd, c->file_fd, off, len);
+	n = conn_tls_result(k, tls_sendfile(k->tls, c->file_fd, *off, len));
+	if (n > 0)
+		*off += n;
+	return n;
+}
+
+/* A tls.c result as a system call's, with k->want set for a "want". */
+static ssize_t
+conn_tls_result(struct conn_core *k, ssize_t n)
+{
+	k->want = 0;
+	if (n >= 0)
+		return n;
+	if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+		k->want = n == TLS_WANT_POLLIN ? EV_READ : EV_WRITE;
+		errno = EAGAIN;
+		return -1;
+	}
+	log_debug("%s: TLS %s", __func__, tls_error(k->tls));
+	errno = ECONNRESET;
+	return -1;
+}
+
+/* The event an EAGAIN waits for: TLS may want the other direction. */
+static short
+conn_want(const struct conn_core *k, short plain)
+{
+	return k->tls != NULL && k->want != 0 ? k->want : plain;
 }
 
 /* One writer per segment kind (enum seg_kind), see conn_write. */
@@ -582,7 +748,7 @@ conn_write(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				conn_arm(c->core, EV_WRITE,
+				conn_arm(c->core, conn_want(c->core, EV_WRITE),
 				    (uint64_t)heritage.timeout_s * 1000);
 				return 0;
 			}
@@ -622,6 +788,8 @@ conn_write_file(struct conn *c, struct seg *s, int more)
 	ssize_t n;
 
 	(void)more; /* sendfile(2) takes no MSG_MORE */
+	if (c->core->tls != NULL && !c->core->ktls)
+		return conn_write_tls_copy(c, s);
 	n = conn_io_sendfile(
 	    c, &s->off, s->len > SENDFILE_MAX ? SENDFILE_MAX : (size_t)s->len);
 	stats_add(c->w->slot, STATS_sendfile_calls, 1);
@@ -632,6 +800,47 @@ conn_write_file(struct conn *c, struct seg *s, int more)
 		return CONN_SEG_FAILED;
 	}
 	if (n > 0) {
+		s->len -= n;
+		stats_add(c->w->slot, STATS_file_bytes, (uint64_t)n);
+	}
+	return n;
+}
+
+/*
+ * TLS without kTLS: the file is encrypted from a bounded buffer, read with
+ * pread(2) and written until empty (a write that must be retried is
+ * retried with the same bytes, as OpenSSL requires).
+ */
+static ssize_t
+conn_write_tls_copy(struct conn *c, struct seg *s)
+{
+	size_t want;
+	ssize_t n;
+
+	if (c->tbuf == NULL && (c->tbuf = malloc(TLS_COPY_BUF)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return CONN_SEG_FAILED;
+	}
+	if (c->tbuf_off == c->tbuf_len) {
+		want = s->len > TLS_COPY_BUF ? TLS_COPY_BUF : (size_t)s->len;
+		n = pread(c->file_fd, c->tbuf, want, s->off);
+		if (n == -1 && errno == EINTR)
+			return -1;
+		if (n <= 0) {
+			log_warnx("%s: %s: file truncated or unreadable while "
+			          "sending",
+			    __func__, conn_peer(c));
+			return CONN_SEG_FAILED;
+		}
+		c->tbuf_off = 0;
+		c->tbuf_len = (size_t)n;
+		stats_add(c->w->slot, STATS_tls_copy_bytes, (uint64_t)n);
+	}
+	n = conn_io_write(
+	    c, c->tbuf + c->tbuf_off, c->tbuf_len - c->tbuf_off, 0);
+	if (n > 0) {
+		c->tbuf_off += (size_t)n;
+		s->off += n;
 		s->len -= n;
 		stats_add(c->w->slot, STATS_file_bytes, (uint64_t)n);
 	}
@@ -735,6 +944,7 @@ conn_reset_response(struct conn *c)
 		c->file_fd = -1;
 	}
 	buf_reset(&c->out);
+	c->tbuf_off = c->tbuf_len = 0;
 	c->nsegs = c->cur = 0;
 	c->wire_bytes = 0;
 	c->head_bytes = 0;

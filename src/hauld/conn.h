@@ -30,9 +30,10 @@ struct seg {
 };
 
 enum conn_state {
-	CONN_READING, /* waiting for / reading a request head */
-	CONN_WRITING, /* sending a response */
-	CONN_LINGER,  /* response sent; draining input before close */
+	CONN_HANDSHAKE, /* TLS: before the first request */
+	CONN_READING,   /* waiting for / reading a request head */
+	CONN_WRITING,   /* sending a response */
+	CONN_LINGER,    /* response sent; draining input before close */
 };
 
 /*
@@ -67,7 +68,12 @@ struct conn {
 	uint64_t head_bytes; /* length of the response head */
 	uint64_t wire_bytes;
 	time_t t_start;
-	char peer[48]; /* the address as text, made when needed */
+	char peer[48];     /* the address as text, made when needed */
+	int peer_verified; /* TLS: a client certificate was verified */
+	int tls_sniffed;   /* TLS: the first bytes were looked at */
+	/* TLS without kTLS: file bytes read, not yet all encrypted. */
+	char *tbuf;
+	size_t tbuf_off, tbuf_len;
 
 	/* Not cleared when allocated: each is written before it is read. */
 	struct httpreq req;

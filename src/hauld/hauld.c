@@ -48,11 +48,16 @@ static void usage(FILE *, int) __attribute__((noreturn));
 static void version(void) __attribute__((noreturn));
 static void hauld_options(struct hauld_opts *, int, char *[]);
 static void hauld_option(struct hauld_opts *, int, char *[]);
+static void hauld_long_option(int, char *[]);
 static void hauld_user(void);
 static void hauld_root(void);
 static void hauld_mime(void);
 static void hauld_listen(const struct hauld_opts *);
+static void hauld_tls(void);
 static void fd_limit(void);
+
+/* Long options with no short form. */
+enum { OPT_NO_GZIP = 'N', OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CA };
 
 static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"bind", required_argument, NULL, 'b'},
@@ -63,7 +68,10 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"grace", required_argument, NULL, 'g'},
     {"gzip-min", required_argument, NULL, 'z'},
     {"gzip-level", required_argument, NULL, 'Z'},
-    {"no-gzip", no_argument, NULL, 'N'},
+    {"no-gzip", no_argument, NULL, OPT_NO_GZIP},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-client-ca", required_argument, NULL, OPT_TLS_CA},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
     {"pidfile", required_argument, NULL, 'P'},
@@ -80,6 +88,8 @@ usage(FILE *f, int status)
 	    "             [-l access-log] [-P pidfile] [-p port] [-r root]\n"
 	    "             [-s stats-file] [-t timeout] [-u user] [-w workers]\n"
 	    "             [-Z gzip-level | --no-gzip] [-z gzip-min]\n"
+	    "             [--tls-cert file --tls-key file [--tls-client-ca "
+	    "file]]\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
 	    "  -c, --max-connections n       connections per worker [1024]\n"
 	    "  -d, --daemon                  detach from the terminal\n"
@@ -92,6 +102,10 @@ usage(FILE *f, int status)
 	    "[./files]\n"
 	    "  -s, --stats-file path         file backing the stats region\n"
 	    "  -t, --timeout secs            per-connection timeout [60]\n"
+	    "      --tls-cert file           PEM certificate chain: serve TLS\n"
+	    "      --tls-key file            its PEM private key\n"
+	    "      --tls-client-ca file      require client certificates "
+	    "from these CAs\n"
 	    "  -u, --user user               drop privileges after binding\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n"
@@ -128,6 +142,7 @@ main(int argc, char *argv[])
 		    heritage.user != NULL ? heritage.uid : ACCESSLOG_KEEP_OWNER,
 		    heritage.gid);
 	hauld_mime();
+	hauld_tls();
 	hauld_listen(&o);
 	fd_limit();
 
@@ -210,9 +225,6 @@ hauld_option(struct hauld_opts *o, int ch, char *argv[])
 	case 'Z':
 		heritage.gzip_level = (int)opts_int("-Z", optarg, 1, 9);
 		break;
-	case 'N':
-		heritage.gzip_level = 0;
-		break;
 	case 'l':
 		heritage.access_log = optarg;
 		break;
@@ -235,6 +247,28 @@ hauld_option(struct hauld_opts *o, int ch, char *argv[])
 		usage(stdout, 0);
 	case 'V':
 		version();
+	default:
+		hauld_long_option(ch, argv);
+	}
+}
+
+/* The options with a long name only. */
+static void
+hauld_long_option(int ch, char *argv[])
+{
+	switch (ch) {
+	case OPT_NO_GZIP:
+		heritage.gzip_level = 0;
+		break;
+	case OPT_TLS_CERT:
+		heritage.tls_cert = optarg;
+		break;
+	case OPT_TLS_KEY:
+		heritage.tls_key = optarg;
+		break;
+	case OPT_TLS_CA:
+		heritage.tls_client_ca = optarg;
+		break;
 	default:
 		opts_bad_option(argv, ch);
 	}
@@ -274,6 +308,36 @@ hauld_mime(void)
 		mime_load(SYSCONFDIR "/mime.types");
 	else if (access("/etc/mime.types", R_OK) == 0)
 		mime_load("/etc/mime.types");
+}
+
+/*
+ * --tls-*: the files are read now, so that a bad one stops the start
+ * (exit 2) before anything binds or detaches; their absolute paths are
+ * kept for SIGHUP's re-read (the daemon's directory is then "/").
+ */
+static void
+hauld_tls(void)
+{
+	char err[512];
+
+	if (heritage.tls_cert == NULL && heritage.tls_key == NULL) {
+		if (heritage.tls_client_ca != NULL)
+			opts_die("--tls-client-ca",
+			    "needs --tls-cert and "
+			    "--tls-key");
+		return;
+	}
+	if (heritage.tls_cert == NULL || heritage.tls_key == NULL)
+		opts_die(heritage.tls_cert == NULL ? "--tls-key" : "--tls-cert",
+		    "--tls-cert and --tls-key go together");
+	heritage.tls_cert = proc_absolute(heritage.tls_cert);
+	heritage.tls_key = proc_absolute(heritage.tls_key);
+	if (heritage.tls_client_ca != NULL)
+		heritage.tls_client_ca = proc_absolute(heritage.tls_client_ca);
+	heritage.tls = tls_cfg_server(heritage.tls_cert, heritage.tls_key,
+	    heritage.tls_client_ca, err, sizeof(err));
+	if (heritage.tls == NULL)
+		opts_die(NULL, "%s", err);
 }
 
 static void

@@ -28,6 +28,9 @@ struct heritage {
 	const char *user;
 	int daemon;
 	int debug;
+	const char *tls_cert; /* NULL: plain HTTP */
+	const char *tls_key;
+	const char *tls_client_ca; /* NULL: no client certificates */
 
 	/* Opened by the master. */
 	int root_fd;                  /* O_PATH directory of --root */
@@ -39,6 +42,8 @@ struct heritage {
 	gid_t gid;
 	struct stats_region stats;
 	int is_master; /* ASSERT_MGT-style guard */
+	/* Made by hauld.c, replaced by the master on SIGHUP. */
+	struct tls_cfg *tls; /* NULL: plain HTTP */
 };
 
 extern struct heritage heritage;

@@ -42,6 +42,7 @@
 #include "master.h"
 #include "proc.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
 #include "worker.h"
 
@@ -323,6 +324,29 @@ master_grace_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * SIGHUP re-reads the TLS files for the new generation; when one is bad
+ * the files in use stay (the workers forked next inherit heritage.tls).
+ */
+static void
+master_tls_reload(void)
+{
+	struct tls_cfg *t;
+	char err[512];
+
+	if (heritage.tls == NULL)
+		return;
+	t = tls_cfg_server(heritage.tls_cert, heritage.tls_key,
+	    heritage.tls_client_ca, err, sizeof(err));
+	if (t == NULL) {
+		log_warnx("SIGHUP: TLS: %s: the files in use stay", err);
+		return;
+	}
+	tls_cfg_free(heritage.tls);
+	heritage.tls = t;
+	log_info("SIGHUP: TLS certificate, key and CA files re-read");
+}
+
 /* SIGHUP: new workers first, then the old ones finish and leave. */
 static void
 master_replace(int sig)
@@ -350,6 +374,7 @@ master_replace(int sig)
 		return;
 	}
 	log_info("SIGHUP: reopening logs and replacing workers");
+	master_tls_reload();
 	for (i = 0; i < heritage.stats.slot_count; i++)
 		if (m.procs[i].pid != 0)
 			m.procs[i].old = 1;
