@@ -25,6 +25,10 @@ ORIGIN_LOG=""
 NPORT=""
 NGINX_PID=""
 NGINX_LOG=""
+# A test of haulproxy's TLS listener sets PSCHEME=https and
+# PROXY_TLS_ARGS (curl's --cacert and the like).
+PSCHEME=http
+PROXY_TLS_ARGS=""
 
 # fail, as lib.sh's, but showing the proxy's and the origins' logs too,
 # and first waking what freeze_at stopped (so cleanup's signals work).
@@ -86,7 +90,8 @@ start_haulproxy()
 	PPORT=$(wait_port_file "$_pf" "$PROXY_WPID" "haulproxy ($*)") ||
 	    exit 1
 	_n=0
-	until curl -s --max-time 1 -o /dev/null "$(purl /healthz)"; do
+	until curl -s --max-time 1 $PROXY_TLS_ARGS -o /dev/null \
+	    "$(purl /healthz)"; do
 		alive "$PROXY_WPID" || fail "haulproxy exited during startup"
 		_n=$((_n + 1))
 		[ "$_n" -ge 100 ] && fail "haulproxy: no /healthz after 10 s"
@@ -101,7 +106,7 @@ start_haulproxy()
 
 purl()
 {
-	echo "http://127.0.0.1:$PPORT$1"
+	echo "$PSCHEME://127.0.0.1:$PPORT$1"
 }
 
 # stop_haulproxy [SIG] [SECS]: signal (TERM), wait until gone (bounded,
@@ -123,18 +128,20 @@ stop_haulproxy()
 # says so on stderr), so no comparison with it can pass.
 pmetric()
 {
+	_px_args=$PROXY_TLS_ARGS
 	_px_metric haulproxy "$(purl /metrics)" "$1"
 }
 
 # hmetric NAME: the same for lib.sh's hauld on $PORT.
 hmetric()
 {
+	_px_args=$LIB_TLS_ARGS
 	_px_metric hauld "$(url /metrics)" "$1"
 }
 
 _px_metric()
 {
-	curl -sS --max-time 10 "$2" | awk -v p="$1" -v n="$3" '
+	curl -sS --max-time 10 ${_px_args:-} "$2" | awk -v p="$1" -v n="$3" '
 	    $1 == n || $1 == p "_" n || $1 == p "_" n "_total" {
 		v = $2; found = 1 }
 	    END {
@@ -246,7 +253,8 @@ stop_origin()
 # start_nginx [gzip]: nginx serving $ROOT under /download/ on a free port
 # of 127.0.0.1, everything (pid, logs, temp paths) inside $T/nginx.N;
 # with "gzip": gzip on for text/plain, whatever the size.  Sets NPORT,
-# NGINX_PID, NGINX_LOG, NGINX_URL.
+# NGINX_PID, NGINX_LOG, NGINX_URL.  For TLS: NGINX_SCHEME=https,
+# NGINX_LISTEN_EXTRA=ssl, NGINX_SERVER_EXTRA="ssl_certificate ...;".
 start_nginx()
 {
 	[ -x "$NGINX" ] || fail "nginx is required at $NGINX \
@@ -286,7 +294,8 @@ http {
 	keepalive_requests 100000;
 	$_gz
 	server {
-		listen 127.0.0.1:$NPORT;
+		listen 127.0.0.1:$NPORT ${NGINX_LISTEN_EXTRA:-};
+		${NGINX_SERVER_EXTRA:-}
 		location /download/ { alias $ROOT/; }
 	}
 }
@@ -295,21 +304,27 @@ EOF
 		    </dev/null >"$_nd/stderr" 2>&1 &
 		NGINX_PID=$!
 		track "$NGINX_PID"
-		NGINX_URL=http://127.0.0.1:$NPORT
+		NGINX_URL=${NGINX_SCHEME:-http}://127.0.0.1:$NPORT
 		_n=0
 		while alive "$NGINX_PID" && [ "$_n" -lt 100 ] &&
-		    ! curl -s --max-time 1 -o /dev/null "$NGINX_URL/"; do
+		    ! nginx_ready; do
 			_n=$((_n + 1))
 			sleep 0.1
 		done
-		alive "$NGINX_PID" &&
-		    curl -s --max-time 1 -o /dev/null "$NGINX_URL/" && return 0
+		alive "$NGINX_PID" && nginx_ready && return 0
 		# Most likely the port was taken meanwhile: try another.
 		kill -KILL "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 		[ "$_try" -ge 5 ] && fail "nginx would not start: \
 $(cat "$_nd/stderr" "$_nd/error.log" 2>/dev/null | tail -n 3)"
 	done
+}
+
+# Serving: any answer, over TLS without checks (-k) when NGINX_SCHEME is
+# https (a test's own certificates may be meant to fail).
+nginx_ready()
+{
+	curl -s -k --max-time 1 -o /dev/null "$NGINX_URL/"
 }
 
 stop_nginx()

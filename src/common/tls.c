@@ -9,6 +9,7 @@
 #include "config.h"
 #endif
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,7 @@ static SSL_CTX *tls_ctx_new(const SSL_METHOD *, char *, size_t);
 static int tls_alpn_cb(SSL *, const unsigned char **, unsigned char *,
     const unsigned char *, unsigned int, void *);
 static int tls_new_session_cb(SSL *, SSL_SESSION *);
+static void tls_info_cb(const SSL *, int, int);
 static int tls_fail(struct tls *, int, const char *);
 static void tls_reason(char *, size_t, const char *);
 
@@ -158,6 +160,7 @@ tls_cfg_server(const char *cert, const char *key, const char *client_ca,
 		goto fail;
 	}
 	SSL_CTX_set_alpn_select_cb(c->ctx, tls_alpn_cb, NULL);
+	SSL_CTX_set_info_callback(c->ctx, tls_info_cb);
 	/* Needed for resumption once client certificates are asked for. */
 	SSL_CTX_set_session_id_context(
 	    c->ctx, (const unsigned char *)"haul", 4);
@@ -222,6 +225,9 @@ tls_cfg_client(const char *cafile, const char *cert, const char *key,
 		tls_reason(err, errlen, "ALPN");
 		goto fail;
 	}
+	/* Fewer, bigger reads: records are decrypted from a 64 KiB buffer. */
+	SSL_CTX_set_read_ahead(c->ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(c->ctx, 64 * 1024);
 	/* Keep each new session (TLS 1.3 tickets come after the handshake). */
 	SSL_CTX_set_session_cache_mode(
 	    c->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -231,6 +237,39 @@ tls_cfg_client(const char *cafile, const char *cert, const char *key,
 fail:
 	tls_cfg_free(c);
 	return NULL;
+}
+
+struct ssl_ctx_st *
+tls_cfg_ssl_ctx(struct tls_cfg *c)
+{
+	return c->ctx;
+}
+
+/*
+ * A handshake that failed because the client spoke plain HTTP (OpenSSL
+ * names it SSL_R_HTTP_REQUEST): tell it so, unencrypted, as nginx does.
+ * One non-blocking send on the socket; the caller closes it.
+ */
+static void
+tls_info_cb(const SSL *ssl, int where, int ret)
+{
+	static const char msg[] = "HTTP/1.1 400 Bad Request\r\n"
+	                          "Content-Type: text/plain\r\n"
+	                          "Content-Length: 35\r\n"
+	                          "Connection: close\r\n\r\n"
+	                          "this port speaks TLS: use https://\n";
+	unsigned long e;
+	int fd;
+
+	if (!(where & SSL_CB_EXIT) || ret > 0 ||
+	    SSL_get_error(ssl, ret) != SSL_ERROR_SSL)
+		return;
+	e = ERR_peek_error();
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL ||
+	    ERR_GET_REASON(e) != SSL_R_HTTP_REQUEST ||
+	    (fd = SSL_get_fd(ssl)) == -1)
+		return;
+	(void)send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void

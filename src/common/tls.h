@@ -42,6 +42,14 @@ struct tls_cfg *tls_cfg_client(const char *cafile, const char *cert,
 void tls_cfg_free(struct tls_cfg *);
 
 /*
+ * The configuration's OpenSSL context, for a caller that hands TLS to
+ * another layer (haulproxy's listener, libevent's bufferevent_openssl).
+ * On the serving side it answers a plain-HTTP request that OpenSSL
+ * recognises with an unencrypted 400 before the handshake fails.
+ */
+struct ssl_ctx_st *tls_cfg_ssl_ctx(struct tls_cfg *);
+
+/*
  * A connection on fd (non-blocking, owned by the caller, never closed
  * here).  host names the peer for SNI and verification on the fetching
  * side (a name or an IP literal); NULL on the serving side.  NULL on ENOMEM.

@@ -14,14 +14,18 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+
+#include <openssl/ssl.h>
 
 #include "accesslog.h"
 #include "api.h"
 #include "log.h"
 #include "path.h"
+#include "tls.h"
 #include "util.h"
 
 #define API_MAX_LISTEN 4
@@ -74,12 +78,38 @@ api_stop_accepting(void)
 	api.nbound = 0;
 }
 
-/* evhttp makes a bufferevent per new connection: count it there. */
+void
+api_set_tls(struct tls_cfg *t)
+{
+	api.conf.tls = t;
+}
+
+/*
+ * evhttp makes a bufferevent per new connection: count it there.  With
+ * --tls-cert it is libevent's OpenSSL one, accepting; a failed handshake
+ * ends the connection there (a plain-HTTP request first gets tls.c's
+ * unencrypted 400).  A client that closes without close_notify after
+ * its answer is no error.
+ */
 static struct bufferevent *
 api_accept_cb(struct event_base *base, void *arg)
 {
+	struct bufferevent *bev;
+	SSL *ssl;
+
 	stats_add(api.conf.slot, STATS_conn_accepted, 1);
-	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (api.conf.tls == NULL)
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((ssl = SSL_new(tls_cfg_ssl_ctx(api.conf.tls))) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
 }
 
 static void

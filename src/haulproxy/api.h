@@ -15,6 +15,7 @@
 #include "stats.h"
 
 struct event_base;
+struct tls_cfg;
 
 struct api_conf {
 	struct event_base *base;
@@ -24,10 +25,13 @@ struct api_conf {
 	int timeout_s;   /* --timeout, also for API clients */
 	struct stats_region *stats;
 	struct stats_slot *slot;
+	struct tls_cfg *tls; /* NULL: plain HTTP; --tls-cert's */
 };
 
 /* Serve on the nfds listening sockets fds; dies if it cannot. */
 void api_start(const struct api_conf *, const int *fds, int nfds);
+/* SIGHUP's re-read TLS files, for connections accepted from now on. */
+void api_set_tls(struct tls_cfg *);
 /* A stop: accept no new connection; requests in flight still finish. */
 void api_stop_accepting(void);
 

@@ -79,6 +79,13 @@ struct dl_conf download_conf;
 static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
 
 int
+origin_is_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0;
+}
+
+int
 origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
 {
 	struct evhttp_uri *u;
@@ -94,9 +101,11 @@ origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
 	host = evhttp_uri_get_host(u);
 	path = evhttp_uri_get_path(u);
 	port = evhttp_uri_get_port(u);
-	if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
+	if (scheme == NULL ||
+	    (strcasecmp(scheme, "http") != 0 &&
+	        strcasecmp(scheme, "https") != 0)) {
 		snprintf(err, errlen,
-		    "'%s': only http:// origins are "
+		    "'%s': only http:// and https:// origins are "
 		    "supported",
 		    url);
 		evhttp_uri_free(u);
@@ -115,7 +124,8 @@ origin_parse(const char *url, struct origin *o, char *err, size_t errlen)
 		evhttp_uri_free(u);
 		return -1;
 	}
-	o->port = port == -1 ? 80 : port;
+	o->https = strcasecmp(scheme, "https") == 0;
+	o->port = port == -1 ? (o->https ? 443 : 80) : port;
 	o->host = xstrdup(host);
 	o->hostport = xmalloc(strlen(host) + 16);
 	if (strchr(host, ':') != NULL)
@@ -219,6 +229,7 @@ download_request(const struct origin *o, const char *rpath,
 	TAILQ_INSERT_TAIL(&d->waiters, w, entry);
 	d->origin.host = xstrdup(o->host);
 	d->origin.port = o->port;
+	d->origin.https = o->https;
 	d->origin.hostport = xstrdup(o->hostport);
 	d->rpath = xstrdup(rpath);
 	d->final = xstrdup(final_path);
@@ -405,6 +416,8 @@ head_start(struct download *d)
 		download_fail(d, 500, "cannot make a connection object");
 		return;
 	}
+	if (d->origin.https)
+		hc_set_tls(h->hc, download_conf.tls, download_conf.slot);
 	h->code = 0;
 	h->bad[0] = '\0';
 	buf_reset(&h->rq);
@@ -518,6 +531,11 @@ head_failed(struct download *d, enum hc_err err, const char *why)
 	if (err == HC_EPROTO) {
 		download_fail(d, 502, "origin %s answered HEAD badly: %s",
 		    d->origin.hostport, why ? why : "?");
+		return;
+	}
+	if (err == HC_ETLS) { /* a certificate will not get better */
+		download_fail(d, 502, "origin %s: %s", d->origin.hostport,
+		    why ? why : "TLS handshake failed");
 		return;
 	}
 	if (++d->head.tries > download_conf.retries) {

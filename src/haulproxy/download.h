@@ -18,10 +18,13 @@ struct stats_slot;
 
 enum gzip_policy { GZIP_AUTO, GZIP_ALWAYS, GZIP_NEVER };
 
+struct tls_cfg;
+
 struct origin {
 	char *host;
 	int port;
 	char *hostport; /* for the Host header */
+	int https;
 };
 
 struct dl_conf {
@@ -32,6 +35,7 @@ struct dl_conf {
 	int timeout_s;
 	enum gzip_policy gzip;
 	struct stats_slot *slot;
+	struct tls_cfg *tls; /* for https:// origins */
 };
 
 struct dl_result {
@@ -46,7 +50,9 @@ struct dl_result {
 
 typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
 
-/* Parse "http://host[:port][/]" into o; 0, or -1 with err. */
+/* Parse "http[s]://host[:port][/]" into o; 0, or -1 with err. */
+/* Whether s starts with http:// or https://. */
+int origin_is_url(const char *s);
 int origin_parse(const char *url, struct origin *o, char *err, size_t errlen);
 
 void download_init(const struct dl_conf *);

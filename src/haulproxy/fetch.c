@@ -225,6 +225,8 @@ fetch_start(struct fetcher *f, uint32_t c)
 		download_fail(d, 500, "cannot make a connection object");
 		return;
 	}
+	if (d->origin.https)
+		hc_set_tls(f->hc, download_conf.tls, download_conf.slot);
 	f->chunk = c;
 	f->off = (uint64_t)c * download_conf.chunk_size;
 	f->len = download_chunk_len(d, c);
@@ -496,6 +498,11 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	case HC_EPROTO:
 	case HC_EABORT: /* our refusal: f->why is already set */
 		fetch_reject(f, WHY_BAD, "%s", why);
+		break;
+	case HC_ETLS: /* not retried: the download fails with the reason */
+		download_fail(f->d, 502, "origin %s: %s", f->d->origin.hostport,
+		    why ? why : "TLS handshake failed");
+		fetch_reject(f, WHY_NET, "%s", why ? why : "TLS");
 		break;
 	default:
 		fetch_reject(f, WHY_NET, "connection to the origin failed: %s",

@@ -52,7 +52,7 @@ fetchcmd_run(struct fetchcmd *f)
 	struct timeval tv = {0, 250000};
 	struct event *progress;
 
-	if (strncasecmp(f->what, "http://", 7) == 0) {
+	if (origin_is_url(f->what)) {
 		if (fetchcmd_url(f, rel, &rpath) == -1)
 			return 2;
 	} else if (fetchcmd_name(f, rel, &rpath) == -1)
@@ -80,7 +80,10 @@ fetchcmd_run(struct fetchcmd *f)
 	return fc.status;
 }
 
-/* "http://host:port/path": its origin, path and (decoded) last segment. */
+/*
+ * "http[s]://host:port/path": its origin, path and (decoded) last
+ * segment.
+ */
 static int
 fetchcmd_url(struct fetchcmd *f, char *rel, char **rpath)
 {
@@ -88,7 +91,7 @@ fetchcmd_url(struct fetchcmd *f, char *rel, char **rpath)
 	const char *name;
 
 	url = xstrdup(f->what);
-	slash = strchr(url + 7, '/');
+	slash = strchr(strstr(url, "://") + 3, '/');
 	*rpath = xstrdup(slash ? slash : "/");
 	if (slash)
 		*slash = '\0';

@@ -52,12 +52,34 @@ struct proxy_opts {
 	int daemon;
 	int debug;
 	struct dl_conf dc; /* the engine's knobs */
+	/* TLS to the origin (fetching side). */
+	const char *cacert, *cert, *key;
+	int insecure;
+	/* TLS on the listener (serving side). */
+	const char *tls_cert, *tls_key, *tls_client_ca;
+};
+
+/* Long options with no short form. */
+enum {
+	OPT_GZIP = 'G',
+	OPT_NO_GZIP = 'N',
+	OPT_FETCH = 'F',
+	OPT_CACERT = 256,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
 };
 
 static void usage(FILE *, int) __attribute__((noreturn));
 static void version(void) __attribute__((noreturn));
 static void proxy_options(struct proxy_opts *, int, char *[]);
 static void proxy_option(struct proxy_opts *, int, char *[]);
+static void proxy_long_option(struct proxy_opts *, int, char *[]);
+static void proxy_tls(struct proxy_opts *);
+static struct tls_cfg *proxy_tls_server(
+    const struct proxy_opts *, char *, size_t);
 static enum gzip_policy proxy_gzip(const char *);
 static void proxy_prepare(struct proxy_opts *);
 static int proxy_fetch(struct proxy_opts *);
@@ -76,6 +98,8 @@ static struct {
 	int stopping;
 	struct stats_region stats;
 	struct stats_slot *slot;
+	const struct proxy_opts *o;
+	struct tls_cfg *tls_server; /* --tls-cert's, re-read on SIGHUP */
 } px;
 
 static const struct proc_signal proxy_signals[] = {
@@ -94,8 +118,16 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"parallel", required_argument, NULL, 'j'},
     {"retries", required_argument, NULL, 'r'},
     {"timeout", required_argument, NULL, 't'},
-    {"gzip", required_argument, NULL, 'G'}, {"no-gzip", no_argument, NULL, 'N'},
-    {"fetch", required_argument, NULL, 'F'},
+    {"gzip", required_argument, NULL, OPT_GZIP},
+    {"no-gzip", no_argument, NULL, OPT_NO_GZIP},
+    {"fetch", required_argument, NULL, OPT_FETCH},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"insecure", no_argument, NULL, 'k'},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-client-ca", required_argument, NULL, OPT_TLS_CA},
     {"output", required_argument, NULL, 'O'},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
@@ -109,13 +141,18 @@ static void
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: haulproxy [-dhVv] [-b addr] [-C chunk-size] [-D dir]\n"
+	    "usage: haulproxy [-dhkVv] [-b addr] [-C chunk-size] [-D dir]\n"
 	    "                 [-j parallel] [-l access-log] [-o origin]\n"
 	    "                 [-P pidfile] [-p port] [-r retries]\n"
 	    "                 [-s stats-file] [-t timeout]\n"
 	    "                 [--gzip auto|always|never | --no-gzip]\n"
+	    "                 [--cacert file] [--cert file --key file]\n"
+	    "                 [--tls-cert file --tls-key file "
+	    "[--tls-client-ca file]]\n"
 	    "       haulproxy --fetch name-or-url [-O file] [options]\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
+	    "      --cacert file             CAs for https origins [system]\n"
+	    "      --cert file               client certificate for origins\n"
 	    "  -C, --chunk-size bytes        size of each Range request "
 	    "[512k]\n"
 	    "  -D, --dir dir                 where files are written [.]\n"
@@ -124,6 +161,9 @@ usage(FILE *f, int status)
 	    "      --gzip auto|always|never  ask for gzip'd chunks [auto]\n"
 	    "  -h, --help                    this help\n"
 	    "  -j, --parallel n              chunks in flight at once [4]\n"
+	    "  -k, --insecure                do not verify origins' "
+	    "certificates\n"
+	    "      --key file                the client certificate's key\n"
 	    "  -l, --access-log path         combined log format; - is stderr\n"
 	    "      --no-gzip                 the same as --gzip never\n"
 	    "  -O, --output file             --fetch's file [dir/name]\n"
@@ -133,6 +173,10 @@ usage(FILE *f, int status)
 	    "  -r, --retries n               retries per chunk [5]\n"
 	    "  -s, --stats-file path         file backing the stats region\n"
 	    "  -t, --timeout secs            per-request timeout [30]\n"
+	    "      --tls-cert file           serve the API over TLS\n"
+	    "      --tls-key file            its PEM private key\n"
+	    "      --tls-client-ca file      require client certificates "
+	    "from these CAs\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n");
 	exit(status);
@@ -162,6 +206,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	proxy_prepare(&o);
+	proxy_tls(&o);
 	if (o.fetch != NULL)
 		return proxy_fetch(&o);
 
@@ -189,7 +234,8 @@ main(int argc, char *argv[])
 	    .access_fd = px.access_fd,
 	    .timeout_s = o.dc.timeout_s,
 	    .stats = &px.stats,
-	    .slot = px.slot};
+	    .slot = px.slot,
+	    .tls = px.tls_server};
 	api_start(&ac, fds, n);
 	proc_set_signals(px.base, proxy_signals,
 	    sizeof(proxy_signals) / sizeof(proxy_signals[0]));
@@ -220,7 +266,7 @@ proxy_options(struct proxy_opts *o, int argc, char *argv[])
 	o->dc.gzip = GZIP_AUTO;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":p:b:o:D:C:j:r:t:O:l:s:P:dvhV",
+	while ((ch = getopt_long(argc, argv, ":p:b:o:D:C:j:r:t:O:l:s:P:dkvhV",
 	            longopts, NULL)) != -1)
 		proxy_option(o, ch, argv);
 	if (optind < argc) {
@@ -260,13 +306,6 @@ proxy_option(struct proxy_opts *o, int ch, char *argv[])
 	case 't':
 		o->dc.timeout_s = (int)opts_int("-t", optarg, 1, 86400);
 		break;
-	case 'G':
-	case 'N': /* --no-gzip is --gzip never */
-		o->dc.gzip = proxy_gzip(ch == 'N' ? "never" : optarg);
-		break;
-	case 'F':
-		o->fetch = optarg;
-		break;
 	case 'O':
 		o->fetch_out = optarg;
 		break;
@@ -285,13 +324,102 @@ proxy_option(struct proxy_opts *o, int ch, char *argv[])
 	case 'v':
 		o->debug = 1;
 		break;
+	case 'k':
+		o->insecure = 1;
+		break;
 	case 'h':
 		usage(stdout, 0);
 	case 'V':
 		version();
 	default:
+		proxy_long_option(o, ch, argv);
+	}
+}
+
+/* The options with a long name only. */
+static void
+proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
+{
+	switch (ch) {
+	case OPT_GZIP:
+	case OPT_NO_GZIP: /* --no-gzip is --gzip never */
+		o->dc.gzip = proxy_gzip(ch == OPT_NO_GZIP ? "never" : optarg);
+		break;
+	case OPT_FETCH:
+		o->fetch = optarg;
+		break;
+	case OPT_CACERT:
+		o->cacert = optarg;
+		break;
+	case OPT_CERT:
+		o->cert = optarg;
+		break;
+	case OPT_KEY:
+		o->key = optarg;
+		break;
+	case OPT_TLS_CERT:
+		o->tls_cert = optarg;
+		break;
+	case OPT_TLS_KEY:
+		o->tls_key = optarg;
+		break;
+	case OPT_TLS_CA:
+		o->tls_client_ca = optarg;
+		break;
+	default:
 		opts_bad_option(argv, ch);
 	}
+}
+
+/*
+ * Both TLS sides, read now so that a bad file stops the start (exit 2)
+ * naming it.  The fetching side is made whenever an origin may be https
+ * (the daemon's -o, --fetch's URL) or one of its options is given.
+ */
+static void
+proxy_tls(struct proxy_opts *o)
+{
+	char err[512];
+	int https = px.origin.https ||
+	    (o->fetch != NULL && strncasecmp(o->fetch, "https://", 8) == 0);
+
+	if ((o->cert == NULL) != (o->key == NULL))
+		opts_die(o->cert == NULL ? "--key" : "--cert",
+		    "--cert and --key go together");
+	if (https || o->cacert != NULL || o->cert != NULL || o->insecure) {
+		o->dc.tls = tls_cfg_client(
+		    o->cacert, o->cert, o->key, o->insecure, err, sizeof(err));
+		if (o->dc.tls == NULL)
+			opts_die(NULL, "%s", err);
+		if (o->insecure)
+			log_warnx("-k: origin certificates are not verified");
+	}
+	if (o->tls_cert == NULL && o->tls_key == NULL) {
+		if (o->tls_client_ca != NULL)
+			opts_die("--tls-client-ca",
+			    "needs --tls-cert and "
+			    "--tls-key");
+		return;
+	}
+	if (o->fetch != NULL)
+		opts_die("--tls-cert", "serves the API: not with --fetch");
+	if (o->tls_cert == NULL || o->tls_key == NULL)
+		opts_die(o->tls_cert == NULL ? "--tls-key" : "--tls-cert",
+		    "--tls-cert and --tls-key go together");
+	o->tls_cert = proc_absolute(o->tls_cert);
+	o->tls_key = proc_absolute(o->tls_key);
+	if (o->tls_client_ca != NULL)
+		o->tls_client_ca = proc_absolute(o->tls_client_ca);
+	if ((px.tls_server = proxy_tls_server(o, err, sizeof(err))) == NULL)
+		opts_die(NULL, "%s", err);
+	px.o = o;
+}
+
+static struct tls_cfg *
+proxy_tls_server(const struct proxy_opts *o, char *err, size_t errlen)
+{
+	return tls_cfg_server(
+	    o->tls_cert, o->tls_key, o->tls_client_ca, err, errlen);
 }
 
 static enum gzip_policy
@@ -312,7 +440,7 @@ proxy_prepare(struct proxy_opts *o)
 {
 	char err[256];
 
-	if (o->fetch == NULL || strncasecmp(o->fetch, "http://", 7) != 0) {
+	if (o->fetch == NULL || !origin_is_url(o->fetch)) {
 		if (origin_parse(o->origin_url, &px.origin, err, sizeof(err)) ==
 		    -1)
 			opts_die("-o", "%s", err);
@@ -389,10 +517,25 @@ proxy_quit(int sig)
 	_exit(0);
 }
 
+/* SIGHUP: the access log, and the listener's TLS files when served. */
 static void
 proxy_reopen(int sig)
 {
+	struct tls_cfg *t;
+	char err[512];
+
 	accesslog_reopen(px.access_log, px.access_fd, ACCESSLOG_KEEP_OWNER, 0);
+	if (px.tls_server == NULL)
+		return;
+	if ((t = proxy_tls_server(px.o, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: TLS: %s: the files in use stay", err);
+		return;
+	}
+	/* Connections in flight hold their own reference to the old one. */
+	api_set_tls(t);
+	tls_cfg_free(px.tls_server);
+	px.tls_server = t;
+	log_info("SIGHUP: TLS certificate, key and CA files re-read");
 }
 
 static void

@@ -25,6 +25,8 @@
 
 #include "hclient.h"
 #include "httphdr.h"
+#include "stats.h"
+#include "tls.h"
 
 #define CHUNK_LINE_MAX 1024 /* a chunk-size line, extensions included */
 #define TRAILER_MAX (16 * 1024)
@@ -33,6 +35,7 @@ enum hc_state {
 	S_DOWN, /* no socket */
 	S_IDLE, /* connected, nothing asked */
 	S_CONNECTING,
+	S_HANDSHAKE, /* TLS */
 	S_WRITING,
 	S_HEAD,
 	S_BODY,  /* Content-Length or to the close */
@@ -85,6 +88,11 @@ struct hc_conn {
 	void *pend_arg;
 	enum hc_err pend_err;
 	const char *pend_why;
+	struct tls_cfg *tls_cfg; /* NULL: plain HTTP */
+	struct tls *tls;
+	struct stats_slot *slot;
+	short want;        /* the event an EAGAIN waits for (TLS may turn it) */
+	char tls_why[300]; /* a TLS failure, kept past the close */
 };
 
 static void hc_event_cb(evutil_socket_t, short, void *);
@@ -104,6 +112,12 @@ static enum hc_step hc_st_cdata(struct hc_conn *);
 static enum hc_step hc_st_ccrlf(struct hc_conn *);
 static enum hc_step hc_st_trailer(struct hc_conn *);
 static int hc_parse(struct hc_conn *);
+static void hc_handshake(struct hc_conn *);
+static ssize_t hc_io(struct hc_conn *, ssize_t);
+static ssize_t hc_read(struct hc_conn *, char *, size_t);
+static void hc_idle_readable(struct hc_conn *);
+static void hc_read_failed(struct hc_conn *, ssize_t);
+static void hc_connected(struct hc_conn *, short);
 
 static void
 hc_close(struct hc_conn *c)
@@ -113,6 +127,8 @@ hc_close(struct hc_conn *c)
 		c->ev = NULL;
 	}
 	c->ev_what = 0;
+	tls_free(c->tls);
+	c->tls = NULL;
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
@@ -263,18 +279,26 @@ hc_write(struct hc_conn *c)
 
 	c->st = S_WRITING;
 	while (c->req_off < c->req_len) {
-		n = send(c->fd, c->req + c->req_off, c->req_len - c->req_off,
-		    MSG_NOSIGNAL);
+		c->want = EV_WRITE;
+		if (c->tls != NULL)
+			n = hc_io(c,
+			    tls_write(c->tls, c->req + c->req_off,
+			        c->req_len - c->req_off));
+		else
+			n = send(c->fd, c->req + c->req_off,
+			    c->req_len - c->req_off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (hc_watch(c, EV_WRITE, 1) == -1)
+			if (hc_watch(c, c->want, 1) == -1)
 				hc_finish(
 				    c, HC_ENET, "cannot watch the socket");
 			return;
 		}
 		if (n == -1) {
-			hc_fail_net(c, "cannot send the request");
+			hc_fail_net(c,
+			    c->tls_why[0] ? c->tls_why
+			                  : "cannot send the request");
 			return;
 		}
 		c->req_off += (size_t)n;
@@ -691,77 +715,204 @@ hc_readable(struct hc_conn *c)
 	size_t room;
 	int rounds;
 
-	for (rounds = 0; rounds < 8; rounds++) {
+	/* TLS may have waited for POLLOUT in the middle of a read. */
+	if (c->ev_what != EV_READ && hc_watch(c, EV_READ, 1) == -1) {
+		hc_finish(c, HC_ENET, "cannot watch the socket");
+		return;
+	}
+	for (rounds = 0; rounds < 32; rounds++) {
 		room = hc_room(c);
 		if (room == 0) {
 			/* Only a head can fill the buffer unparsed. */
 			hc_finish(c, HC_EPROTO, "response head too large");
 			return;
 		}
-		n = read(c->fd, c->buf + c->len, room);
+		n = hc_read(c, c->buf + c->len, room);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (c->want != EV_READ && hc_watch(c, c->want, 1) == -1)
+				hc_finish(
+				    c, HC_ENET, "cannot watch the socket");
 			return;
+		}
 		if (n == 0 && c->st == S_BODY && c->framing == F_CLOSE) {
 			hc_finish(c, HC_OK, NULL); /* close-delimited */
 			return;
 		}
 		if (n <= 0) {
-			if (!c->got_any)
-				hc_fail_net(c,
-				    n == 0 ? "origin closed the "
-				             "connection"
-				           : "connection reset");
-			else
-				hc_finish(c, HC_ENET,
-				    n == 0 ? "origin closed "
-				             "the connection early"
-				           : "connection reset");
+			hc_read_failed(c, n);
 			return;
 		}
 		c->got_any = 1;
 		c->len += (size_t)n;
 		if (hc_parse(c) == 0)
 			return;
-		if ((size_t)n < room)
-			return; /* drained: wait for the next event */
+		/* Drained: wait for the next event.  TLS reads a record at
+		 * a time: read on until it says "want". */
+		if ((size_t)n < room && c->tls == NULL)
+			return;
 	}
+	/* Rounds used up with bytes decrypted and waiting: come back. */
+	if (c->tls != NULL && tls_pending(c->tls) > 0)
+		event_active(c->ev, EV_READ, 0);
+}
+
+/* A read came to the end of the stream (n 0) or an error (n -1). */
+static void
+hc_read_failed(struct hc_conn *c, ssize_t n)
+{
+	const char *why;
+
+	if (n < 0 && c->tls_why[0] != '\0')
+		why = c->tls_why;
+	else if (n < 0)
+		why = "connection reset";
+	else if (!c->got_any)
+		why = "origin closed the connection";
+	else
+		why = "origin closed the connection early";
+	if (!c->got_any)
+		hc_fail_net(c, why);
+	else
+		hc_finish(c, HC_ENET, why);
+}
+
+/* A read, plain or TLS, as read(2) answers (hc_io for TLS). */
+static ssize_t
+hc_read(struct hc_conn *c, char *p, size_t len)
+{
+	c->want = EV_READ;
+	if (c->tls == NULL)
+		return read(c->fd, p, len);
+	return hc_io(c, tls_read(c->tls, p, len));
+}
+
+/*
+ * A tls.c result as a system call's: a "want" is -1 with EAGAIN and the
+ * event in c->want; a TLS error is -1 with ECONNRESET, its reason kept.
+ */
+static ssize_t
+hc_io(struct hc_conn *c, ssize_t n)
+{
+	if (n >= 0)
+		return n;
+	if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+		c->want = n == TLS_WANT_POLLIN ? EV_READ : EV_WRITE;
+		errno = EAGAIN;
+		return -1;
+	}
+	snprintf(c->tls_why, sizeof(c->tls_why), "TLS %s", tls_error(c->tls));
+	errno = ECONNRESET;
+	return -1;
+}
+
+/*
+ * TLS: the handshake after the connect, under the timeout.  A failure is
+ * HC_ETLS with the reason (a certificate that does not verify, a name
+ * that does not match): retrying will not change it.
+ */
+static void
+hc_handshake(struct hc_conn *c)
+{
+	int r;
+
+	c->st = S_HANDSHAKE;
+	if (c->tls == NULL &&
+	    (c->tls = tls_new(c->tls_cfg, c->fd, c->host)) == NULL) {
+		hc_finish(c, HC_ENET, "out of memory for TLS");
+		return;
+	}
+	r = tls_handshake(c->tls);
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		if (hc_watch(c, r == TLS_WANT_POLLIN ? EV_READ : EV_WRITE, 1) ==
+		    -1)
+			hc_finish(c, HC_ENET, "cannot watch the socket");
+		return;
+	}
+	if (r != 0) {
+		snprintf(c->tls_why, sizeof(c->tls_why), "TLS %s",
+		    tls_error(c->tls));
+		hc_finish(c, HC_ETLS, c->tls_why);
+		return;
+	}
+	if (c->slot != NULL) {
+		stats_add(c->slot, STATS_tls_handshakes, 1);
+		if (tls_resumed(c->tls))
+			stats_add(c->slot, STATS_tls_resumed, 1);
+	}
+	c->req_off = 0;
+	hc_write(c);
+}
+
+/*
+ * Readable while idle: the origin closed, or babbled, and the connection
+ * goes; over TLS it may be a TLS 1.3 session ticket, which is kept.
+ */
+static void
+hc_idle_readable(struct hc_conn *c)
+{
+	char b[512];
+	ssize_t n;
+
+	if (c->tls != NULL) {
+		n = hc_read(c, b, sizeof(b));
+		if (n == -1 && errno == EAGAIN && c->want == EV_READ)
+			return;
+	}
+	hc_close(c);
+}
+
+/* The connect finished, failed or timed out. */
+static void
+hc_connected(struct hc_conn *c, short what)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (what & EV_TIMEOUT) {
+		hc_finish(c, HC_ETIMEOUT, "connecting timed out");
+		return;
+	}
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0) {
+		/* This address refused: the next one, if any. */
+		hc_close(c);
+		if (c->ai_cur != NULL)
+			c->ai_cur = c->ai_cur->ai_next;
+		if (c->ai_cur != NULL && hc_connect(c) == 0)
+			return;
+		c->ai_cur = c->ai;
+		hc_finish(c, HC_ENET, "cannot connect to the origin");
+		return;
+	}
+	if (c->tls_cfg != NULL) {
+		hc_handshake(c);
+		return;
+	}
+	c->req_off = 0;
+	hc_write(c);
 }
 
 static void
 hc_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct hc_conn *c = arg;
-	int err = 0;
-	socklen_t len = sizeof(err);
 
 	(void)fd;
 	c->in_cb++;
 	switch (c->st) {
 	case S_IDLE:
-		/* The origin closed a kept-alive connection, or babbled. */
-		hc_close(c);
+		hc_idle_readable(c);
 		break;
 	case S_CONNECTING:
-		if (what & EV_TIMEOUT) {
-			hc_finish(c, HC_ETIMEOUT, "connecting timed out");
-			break;
-		}
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
-		    err != 0) {
-			/* This address refused: the next one, if any. */
-			hc_close(c);
-			if (c->ai_cur != NULL)
-				c->ai_cur = c->ai_cur->ai_next;
-			if (c->ai_cur != NULL && hc_connect(c) == 0)
-				break;
-			c->ai_cur = c->ai;
-			hc_finish(c, HC_ENET, "cannot connect to the origin");
-			break;
-		}
-		c->req_off = 0;
-		hc_write(c);
+		hc_connected(c, what);
+		break;
+	case S_HANDSHAKE:
+		if (what & EV_TIMEOUT)
+			hc_finish(c, HC_ETIMEOUT, "TLS handshake timed out");
+		else
+			hc_handshake(c);
 		break;
 	case S_WRITING:
 		if (what & EV_TIMEOUT)
@@ -811,6 +962,13 @@ hc_new(struct event_base *base, const char *host, unsigned short port,
 	return c;
 }
 
+void
+hc_set_tls(struct hc_conn *c, struct tls_cfg *cfg, struct stats_slot *slot)
+{
+	c->tls_cfg = cfg;
+	c->slot = slot;
+}
+
 int
 hc_request(struct hc_conn *c, const char *req, size_t len,
     const struct hc_cbs *cbs, void *arg)
@@ -833,6 +991,7 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 	c->arg = arg;
 	c->got_any = 0;
 	c->resent = 0;
+	c->tls_why[0] = '\0';
 	c->framing = F_NONE;
 	c->left = 0;
 	c->gen++;

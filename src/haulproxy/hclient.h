@@ -18,6 +18,9 @@
  * connection's close.  A response that cannot be framed safely is an
  * error and the connection is closed.
  *
+ * Over TLS (hc_set_tls) the same, with the handshake between the connect
+ * and the request; a failed handshake is HC_ETLS with OpenSSL's reason.
+ *
  * Callbacks run from the client's event handler.  When done() runs the
  * connection is already idle (or closed), so done() may start the next
  * request; hc_cancel() and hc_free() may be called from any callback.
@@ -30,6 +33,8 @@
 struct event_base;
 struct hc_conn;
 struct httphdr_fields;
+struct stats_slot;
+struct tls_cfg;
 
 #define HC_READ (128 * 1024)    /* one read(2) at most */
 #define HC_HEAD_MAX (32 * 1024) /* a response head larger is refused */
@@ -40,6 +45,7 @@ enum hc_err {
 	HC_ETIMEOUT, /* no progress for the timeout */
 	HC_EPROTO,   /* a response that cannot be parsed or framed */
 	HC_EABORT,   /* a callback returned -1 */
+	HC_ETLS,     /* the TLS handshake failed: not worth a retry */
 };
 
 struct hc_cbs {
@@ -58,6 +64,13 @@ struct hc_cbs {
 /* A connection object; it connects on the first request.  NULL: ENOMEM. */
 struct hc_conn *hc_new(
     struct event_base *, const char *host, unsigned short port, int timeout_s);
+/*
+ * Speak TLS on every connection from now on (cfg from tls_cfg_client,
+ * owned by the caller; the host given to hc_new is the name verified and
+ * sent as SNI).  Handshakes, and those that resumed a session, are
+ * counted in slot when it is not NULL.
+ */
+void hc_set_tls(struct hc_conn *, struct tls_cfg *, struct stats_slot *);
 /*
  * Send one request (the complete head, CRLF CRLF included).  0, or -1
  * when a request is already in flight or memory runs out; errors after
