@@ -40,7 +40,9 @@
 	X(tls_resumed, STATS_DP, COUNTER, "TLS handshakes that resumed")       \
 	X(tls_handshake_failures, STATS_DP, COUNTER, "TLS handshakes failed")  \
 	X(tls_copy_bytes, STATS_D, COUNTER,                                    \
-	    "file bytes encrypted in user space (no kTLS)")
+	    "file bytes encrypted in user space (no kTLS)")                    \
+	X(auth_refused, STATS_DP, COUNTER,                                     \
+	    "requests refused for credentials (401, 403)")
 
 /*
  * The per-slot columns, a deliberate subset: the SIGUSR1 dump's slot rows,

@@ -46,6 +46,7 @@
 #include <event2/event.h>
 
 #include "accesslog.h"
+#include "auth.h"
 #include "conn.h"
 #include "gzip.h"
 #include "heritage.h"
@@ -618,6 +619,7 @@ conn_dispatch(struct conn *c)
 	const char *conn_hdr = httpreq_header(&c->req, "Connection");
 	const char *cl = httpreq_header(&c->req, "Content-Length");
 	const char *te = httpreq_header(&c->req, "Transfer-Encoding");
+	char target[sizeof(c->reqline)];
 	size_t i, j;
 
 	/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only if asked. */
@@ -631,13 +633,14 @@ conn_dispatch(struct conn *c)
 	if (c->w->stopping)
 		c->keepalive = 0;
 
-	/* "METHOD TARGET HTTP/1.x" for the access log, printable only. */
+	/* "METHOD TARGET HTTP/1.x" for the access log, printable only,
+	 * with any signed URL's sig written as "-" (auth_redact). */
 	/* A method is any token: a long one must not push j past the end. */
+	auth_redact(c->req.target, target, sizeof(target));
 	j = (size_t)snprintf(
 	    c->reqline, sizeof(c->reqline), "%.32s ", c->req.method);
-	for (i = 0; c->req.target[i] != '\0' && j + 10 < sizeof(c->reqline);
-	     i++) {
-		unsigned char ch = (unsigned char)c->req.target[i];
+	for (i = 0; target[i] != '\0' && j + 10 < sizeof(c->reqline); i++) {
+		unsigned char ch = (unsigned char)target[i];
 
 		if (ch < 0x21 || ch >= 0x7f || ch == '"' || ch == '\\')
 			j += (size_t)snprintf(c->reqline + j,
@@ -1014,6 +1017,8 @@ conn_reason(int status)
 		return "Not Modified";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 403:
 		return "Forbidden";
 	case 404:

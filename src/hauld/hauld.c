@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "accesslog.h"
+#include "auth.h"
 #include "codec.h"
 #include "heritage.h"
 #include "log.h"
@@ -54,10 +56,25 @@ static void hauld_root(void);
 static void hauld_mime(void);
 static void hauld_listen(const struct hauld_opts *);
 static void hauld_tls(void);
+static void hauld_auth(void);
+static void hauld_sign(void) __attribute__((noreturn));
 static void fd_limit(void);
 
 /* Long options with no short form. */
-enum { OPT_NO_GZIP = 'N', OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CA };
+enum {
+	OPT_NO_GZIP = 'N',
+	OPT_TLS_CERT = 256,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
+	OPT_AUTH_TOKENS,
+	OPT_URL_KEY,
+	OPT_SIGN,
+	OPT_TTL,
+};
+
+/* --sign and --ttl: print a signed URL and exit. */
+static const char *sign_path;
+static long long sign_ttl = 3600;
 
 static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"bind", required_argument, NULL, 'b'},
@@ -72,6 +89,10 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"tls-client-ca", required_argument, NULL, OPT_TLS_CA},
+    {"auth-tokens", required_argument, NULL, OPT_AUTH_TOKENS},
+    {"url-key", required_argument, NULL, OPT_URL_KEY},
+    {"sign", required_argument, NULL, OPT_SIGN},
+    {"ttl", required_argument, NULL, OPT_TTL},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
     {"pidfile", required_argument, NULL, 'P'},
@@ -90,6 +111,9 @@ usage(FILE *f, int status)
 	    "             [-Z gzip-level | --no-gzip] [-z gzip-min]\n"
 	    "             [--tls-cert file --tls-key file [--tls-client-ca "
 	    "file]]\n"
+	    "             [--auth-tokens file] [--url-key file]\n"
+	    "       hauld --url-key file --sign path [--ttl secs]\n"
+	    "      --auth-tokens file        bearer tokens, one a line\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
 	    "  -c, --max-connections n       connections per worker [1024]\n"
 	    "  -d, --daemon                  detach from the terminal\n"
@@ -101,12 +125,15 @@ usage(FILE *f, int status)
 	    "  -r, --root dir                served under /download/ "
 	    "[./files]\n"
 	    "  -s, --stats-file path         file backing the stats region\n"
+	    "      --sign path               print path signed with --url-key\n"
 	    "  -t, --timeout secs            per-connection timeout [60]\n"
 	    "      --tls-cert file           PEM certificate chain: serve TLS\n"
 	    "      --tls-key file            its PEM private key\n"
 	    "      --tls-client-ca file      require client certificates "
 	    "from these CAs\n"
+	    "      --ttl secs                --sign's validity [3600]\n"
 	    "  -u, --user user               drop privileges after binding\n"
+	    "      --url-key file            keys for signed URLs, one a line\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n"
 	    "  -w, --workers n               worker processes [online CPUs]\n"
@@ -134,6 +161,9 @@ main(int argc, char *argv[])
 
 	opts_progname = "hauld";
 	hauld_options(&o, argc, argv);
+	hauld_auth();
+	if (sign_path != NULL)
+		hauld_sign();
 	log_init("hauld", heritage.debug, 0);
 	hauld_user();
 	hauld_root();
@@ -269,6 +299,18 @@ hauld_long_option(int ch, char *argv[])
 	case OPT_TLS_CA:
 		heritage.tls_client_ca = optarg;
 		break;
+	case OPT_AUTH_TOKENS:
+		heritage.auth_tokens_path = optarg;
+		break;
+	case OPT_URL_KEY:
+		heritage.url_key_path = optarg;
+		break;
+	case OPT_SIGN:
+		sign_path = optarg;
+		break;
+	case OPT_TTL:
+		sign_ttl = opts_int("--ttl", optarg, 1, 10L * 365 * 86400);
+		break;
 	default:
 		opts_bad_option(argv, ch);
 	}
@@ -338,6 +380,51 @@ hauld_tls(void)
 	    heritage.tls_client_ca, err, sizeof(err));
 	if (heritage.tls == NULL)
 		opts_die(NULL, "%s", err);
+}
+
+/*
+ * --auth-tokens, --url-key: read now (a short token or key, or an
+ * unreadable file, stops the start with exit 2; the message names the
+ * file and line, never a secret); absolute for SIGHUP's re-read.
+ */
+static void
+hauld_auth(void)
+{
+	char err[512];
+
+	if (heritage.auth_tokens_path != NULL) {
+		heritage.auth_tokens_path =
+		    proc_absolute(heritage.auth_tokens_path);
+		heritage.auth_tokens = auth_load(
+		    AUTH_TOKENS, heritage.auth_tokens_path, err, sizeof(err));
+		if (heritage.auth_tokens == NULL)
+			opts_die("--auth-tokens", "%s", err);
+	}
+	if (heritage.url_key_path != NULL) {
+		heritage.url_key_path = proc_absolute(heritage.url_key_path);
+		heritage.url_keys = auth_load(
+		    AUTH_KEYS, heritage.url_key_path, err, sizeof(err));
+		if (heritage.url_keys == NULL)
+			opts_die("--url-key", "%s", err);
+	}
+	if (sign_path != NULL && heritage.url_keys == NULL)
+		opts_die("--sign", "needs --url-key");
+}
+
+/* --sign PATH: the signed target, valid for --ttl seconds, and exit. */
+static void
+hauld_sign(void)
+{
+	char out[8192];
+
+	if (sign_path[0] != '/')
+		opts_die("--sign", "'%s' is not a path (it starts with /)",
+		    sign_path);
+	if (auth_sign(heritage.url_keys, sign_path,
+	        (long long)time(NULL) + sign_ttl, out, sizeof(out)) == -1)
+		opts_die("--sign", "path too long");
+	printf("%s\n", out);
+	exit(0);
 }
 
 static void

@@ -30,7 +30,9 @@ struct heritage {
 	int debug;
 	const char *tls_cert; /* NULL: plain HTTP */
 	const char *tls_key;
-	const char *tls_client_ca; /* NULL: no client certificates */
+	const char *tls_client_ca;    /* NULL: no client certificates */
+	const char *auth_tokens_path; /* --auth-tokens, absolute */
+	const char *url_key_path;     /* --url-key, absolute */
 
 	/* Opened by the master. */
 	int root_fd;                  /* O_PATH directory of --root */
@@ -44,6 +46,9 @@ struct heritage {
 	int is_master; /* ASSERT_MGT-style guard */
 	/* Made by hauld.c, replaced by the master on SIGHUP. */
 	struct tls_cfg *tls; /* NULL: plain HTTP */
+	/* Loaded by hauld.c, re-read by the master on SIGHUP. */
+	struct auth_set *auth_tokens; /* NULL: no bearer tokens */
+	struct auth_set *url_keys;    /* NULL: no signed URLs */
 };
 
 extern struct heritage heritage;

@@ -37,6 +37,7 @@
 #include <event2/event.h>
 
 #include "accesslog.h"
+#include "auth.h"
 #include "heritage.h"
 #include "log.h"
 #include "master.h"
@@ -347,6 +348,28 @@ master_tls_reload(void)
 	log_info("SIGHUP: TLS certificate, key and CA files re-read");
 }
 
+/*
+ * SIGHUP re-reads the token and key files; one that is unreadable or
+ * invalid is logged and its old set stays.
+ */
+static void
+master_auth_reload(enum auth_kind kind, const char *path, struct auth_set **set)
+{
+	struct auth_set *a;
+	char err[512];
+
+	if (path == NULL)
+		return;
+	if ((a = auth_load(kind, path, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s: the set in use stays", err);
+		return;
+	}
+	auth_free(*set);
+	*set = a;
+	log_info("SIGHUP: %s re-read: %zu %s", path, auth_count(a),
+	    kind == AUTH_TOKENS ? "tokens" : "keys");
+}
+
 /* SIGHUP: new workers first, then the old ones finish and leave. */
 static void
 master_replace(int sig)
@@ -375,6 +398,10 @@ master_replace(int sig)
 	}
 	log_info("SIGHUP: reopening logs and replacing workers");
 	master_tls_reload();
+	master_auth_reload(
+	    AUTH_TOKENS, heritage.auth_tokens_path, &heritage.auth_tokens);
+	master_auth_reload(
+	    AUTH_KEYS, heritage.url_key_path, &heritage.url_keys);
 	for (i = 0; i < heritage.stats.slot_count; i++)
 		if (m.procs[i].pid != 0)
 			m.procs[i].old = 1;

@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "gzip.h"
 #include "heritage.h"
@@ -38,6 +40,7 @@
 enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
 
 static int serve_route_is(const char *, const char *);
+static int serve_authorized(struct conn *, const char *);
 static void serve_download(struct conn *, const char *);
 static void serve_metrics(struct conn *);
 static int serve_open(const char *);
@@ -81,6 +84,8 @@ serve_request(struct conn *c)
 		conn_simple(c, 400, "bad request target");
 		return;
 	}
+	if (!serve_route_is(t, "/healthz") && !serve_authorized(c, t))
+		return;
 	get_or_head = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 	if (!serve_route_is(t, "/metrics") && !serve_route_is(t, "/healthz") &&
 	    strncmp(t, "/download/", 10) != 0) {
@@ -103,6 +108,46 @@ serve_request(struct conn *c)
 		serve_metrics(c);
 	else
 		serve_download(c, t + 10);
+}
+
+/*
+ * SPEC "Authorization": with --auth-tokens or --url-key every route but
+ * /healthz needs a bearer token, a signed URL, or (with --tls-client-ca)
+ * a verified client certificate.  No credentials: 401 with the Bearer
+ * challenge; credentials that fail: 403.  1 when the request may go on;
+ * else the answer is made.
+ */
+static int
+serve_authorized(struct conn *c, const char *t)
+{
+	static const char body[] = "credentials required\n";
+	enum auth_result bearer = AUTH_NONE, sig = AUTH_NONE;
+	const char *q = strchr(t, '?');
+
+	if ((heritage.auth_tokens == NULL && heritage.url_keys == NULL) ||
+	    c->peer_verified)
+		return 1;
+	if (heritage.auth_tokens != NULL)
+		bearer = auth_bearer(heritage.auth_tokens,
+		    httpreq_header(&c->req, "Authorization"));
+	if (heritage.url_keys != NULL)
+		sig = auth_signed(heritage.url_keys, t,
+		    q ? (size_t)(q - t) : strlen(t), q ? q + 1 : NULL,
+		    time(NULL));
+	if (bearer == AUTH_OK || sig == AUTH_OK)
+		return 1;
+	stats_add(c->w->slot, STATS_auth_refused, 1);
+	if (bearer == AUTH_BAD || sig == AUTH_BAD) {
+		conn_simple(c, 403, "forbidden: credentials refused");
+		return 0;
+	}
+	conn_status(c, 401);
+	conn_header(c, "WWW-Authenticate", "Bearer realm=\"haul\"");
+	conn_header(c, "Content-Type", "text/plain; charset=utf-8");
+	conn_header(c, "Content-Length", "%zu", sizeof(body) - 1);
+	conn_end_head(c);
+	conn_body_mem(c, body, sizeof(body) - 1);
+	return 0;
 }
 
 /* t is route exactly, or route followed by a query. */

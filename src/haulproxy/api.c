@@ -23,6 +23,7 @@
 
 #include "accesslog.h"
 #include "api.h"
+#include "auth.h"
 #include "log.h"
 #include "path.h"
 #include "tls.h"
@@ -34,6 +35,7 @@ static struct bufferevent *api_accept_cb(struct event_base *, void *);
 static void api_serve_cb(struct evhttp_request *, void *);
 static void api_answer_cb(const struct dl_result *, void *);
 static int api_method_ok(struct evhttp_request *, const char *);
+static int api_authorized(struct evhttp_request *, const char *);
 static void api_report(struct evhttp_request *, const char *);
 static void api_download(struct evhttp_request *, const char *);
 static void api_reply(struct evhttp_request *, int, const char *, const char *);
@@ -79,6 +81,47 @@ api_stop_accepting(void)
 }
 
 void
+api_set_auth(struct auth_set *tokens, struct auth_set *keys)
+{
+	api.conf.tokens = tokens;
+	api.conf.keys = keys;
+}
+
+/*
+ * SPEC "Authorization", as hauld's serve_authorized: 1 when the request
+ * may go on, else it is answered 401 (with the Bearer challenge) or 403.
+ */
+static int
+api_authorized(struct evhttp_request *req, const char *uri)
+{
+	enum auth_result bearer = AUTH_NONE, sig = AUTH_NONE;
+	const char *q = strchr(uri, '?');
+
+	if ((api.conf.tokens == NULL && api.conf.keys == NULL) || api.conf.mtls)
+		return 1;
+	if (api.conf.tokens != NULL)
+		bearer = auth_bearer(api.conf.tokens,
+		    evhttp_find_header(evhttp_request_get_input_headers(req),
+		        "Authorization"));
+	if (api.conf.keys != NULL)
+		sig = auth_signed(api.conf.keys, uri,
+		    q ? (size_t)(q - uri) : strlen(uri), q ? q + 1 : NULL,
+		    time(NULL));
+	if (bearer == AUTH_OK || sig == AUTH_OK)
+		return 1;
+	stats_add(api.conf.slot, STATS_auth_refused, 1);
+	if (bearer == AUTH_BAD || sig == AUTH_BAD) {
+		api_reply(
+		    req, 403, "text/plain", "forbidden: credentials refused\n");
+		return 0;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "WWW-Authenticate", "Bearer realm=\"haul\"");
+	api_reply(req, 401, "text/plain", "credentials required\n");
+	return 0;
+}
+
+void
 api_set_tls(struct tls_cfg *t)
 {
 	api.conf.tls = t;
@@ -118,6 +161,8 @@ api_serve_cb(struct evhttp_request *req, void *arg)
 	const char *uri = evhttp_request_get_uri(req);
 
 	stats_add(api.conf.slot, STATS_requests, 1);
+	if (strcmp(uri, "/healthz") != 0 && !api_authorized(req, uri))
+		return;
 	if (!api_method_ok(req, uri))
 		return;
 	if (strcmp(uri, "/healthz") == 0)
@@ -173,7 +218,7 @@ api_report(struct evhttp_request *req, const char *uri)
 static void
 api_download(struct evhttp_request *req, const char *name)
 {
-	char rel[PATH_MAX_LEN], err[160], msg[256], *rpath, *final;
+	char rel[PATH_MAX_LEN], err[160], msg[256], *rpath, *final, *path;
 	const char *q;
 	size_t rawlen;
 
@@ -183,11 +228,17 @@ api_download(struct evhttp_request *req, const char *name)
 		api_reply(req, 400, "text/plain", msg);
 		return;
 	}
-	/* The origin is asked for the name as it came, less any query. */
+	/*
+	 * The origin is asked for the name as it came, with the query
+	 * (a signed URL's, say) less haulproxy's own sha256 parameter; the
+	 * query is not part of the download's identity, the name is.
+	 */
 	q = strchr(name, '?');
 	rawlen = q ? (size_t)(q - name) : strlen(name);
-	rpath = xmalloc(rawlen + 11);
-	snprintf(rpath, rawlen + 11, "/download/%.*s", (int)rawlen, name);
+	path = xmalloc(rawlen + 11);
+	snprintf(path, rawlen + 11, "/download/%.*s", (int)rawlen, name);
+	rpath = origin_target(path, strlen(path), q ? q + 1 : NULL);
+	free(path);
 	final = xmalloc(strlen(api.conf.dir) + strlen(rel) + 2);
 	sprintf(final, "%s/%s", api.conf.dir, rel);
 	download_request(
@@ -255,7 +306,7 @@ api_access_log(struct evhttp_request *req, int status, size_t len)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	char host[64], request[256], ua[101];
+	char host[64], request[256], ua[101], target[256];
 	struct accesslog_entry e;
 	const char *agent;
 	char *addr = NULL;
@@ -273,11 +324,13 @@ api_access_log(struct evhttp_request *req, int status, size_t len)
 		}
 	}
 	e.when = time(NULL);
+	/* A signed URL's sig is written as "-". */
+	auth_redact(evhttp_request_get_uri(req), target, sizeof(target));
 	snprintf(request, sizeof(request), "%s %.200s HTTP/1.x",
 	    cmd == EVHTTP_REQ_GET        ? "GET"
 	        : cmd == EVHTTP_REQ_HEAD ? "HEAD"
 	                                 : "OTHER",
-	    evhttp_request_get_uri(req));
+	    target);
 	e.request = request;
 	e.status = status;
 	e.bytes = len;

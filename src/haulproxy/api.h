@@ -7,6 +7,10 @@
  *   GET /status          JSON of downloads in progress
  *   GET /metrics         stats, Prometheus text format
  *   GET /healthz         "ok"
+ *
+ * With --auth-tokens or --url-key every route but /healthz needs a
+ * bearer token or a signed URL (401 without, 403 when refused), unless
+ * --tls-client-ca already verified the client.
  */
 #ifndef HAUL_API_H
 #define HAUL_API_H
@@ -16,6 +20,7 @@
 
 struct event_base;
 struct tls_cfg;
+struct auth_set;
 
 struct api_conf {
 	struct event_base *base;
@@ -26,12 +31,16 @@ struct api_conf {
 	struct stats_region *stats;
 	struct stats_slot *slot;
 	struct tls_cfg *tls; /* NULL: plain HTTP; --tls-cert's */
+	int mtls;            /* --tls-client-ca: a client is verified */
+	struct auth_set *tokens, *keys; /* NULL: not asked for */
 };
 
 /* Serve on the nfds listening sockets fds; dies if it cannot. */
 void api_start(const struct api_conf *, const int *fds, int nfds);
 /* SIGHUP's re-read TLS files, for connections accepted from now on. */
 void api_set_tls(struct tls_cfg *);
+/* SIGHUP's re-read tokens and keys (NULL: not asked for). */
+void api_set_auth(struct auth_set *tokens, struct auth_set *keys);
 /* A stop: accept no new connection; requests in flight still finish. */
 void api_stop_accepting(void);
 

@@ -78,6 +78,30 @@ struct dl_conf download_conf;
 
 static TAILQ_HEAD(, download) downloads = TAILQ_HEAD_INITIALIZER(downloads);
 
+char *
+origin_target(const char *path, size_t pathlen, const char *query)
+{
+	const char *p, *amp;
+	char *out, *o;
+
+	out = xmalloc(pathlen + (query ? strlen(query) : 0) + 2);
+	memcpy(out, path, pathlen);
+	o = out + pathlen;
+	for (p = query; p != NULL && *p != '\0'; p = *amp ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&");
+		if (amp == p ||
+		    (strncmp(p, "sha256", 6) == 0 &&
+		        (p[6] == '=' || p + 6 == amp)))
+			continue; /* empty, or haulproxy's own */
+		*o = o == out + pathlen ? '?' : '&';
+		o++;
+		memcpy(o, p, (size_t)(amp - p));
+		o += amp - p;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 origin_is_url(const char *s)
 {
@@ -423,8 +447,9 @@ head_start(struct download *d)
 	buf_reset(&h->rq);
 	buf_printf(&h->rq,
 	    "HEAD %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Accept-Encoding: identity\r\n\r\n",
-	    d->rpath, d->origin.hostport);
+	    "%sAccept-Encoding: identity\r\n\r\n",
+	    d->rpath, d->origin.hostport,
+	    download_conf.origin_auth ? download_conf.origin_auth : "");
 	h->busy = 1;
 	if (h->rq.failed ||
 	    hc_request(h->hc, h->rq.data, h->rq.len, &head_cbs, d) == -1) {

@@ -36,6 +36,8 @@ struct dl_conf {
 	enum gzip_policy gzip;
 	struct stats_slot *slot;
 	struct tls_cfg *tls; /* for https:// origins */
+	/* "Authorization: Bearer T\r\n" (--origin-token), or "". */
+	const char *origin_auth;
 };
 
 struct dl_result {
@@ -51,6 +53,12 @@ struct dl_result {
 typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
 
 /* Parse "http[s]://host[:port][/]" into o; 0, or -1 with err. */
+/*
+ * The request target for the origin: path (pathlen bytes, encoded) and,
+ * when query (after '?', may be NULL) has parameters other than
+ * haulproxy's own sha256, "?" and those, unchanged.  Allocated.
+ */
+char *origin_target(const char *path, size_t pathlen, const char *query);
 /* Whether s starts with http:// or https://. */
 int origin_is_url(const char *s);
 int origin_parse(const char *url, struct origin *o, char *err, size_t errlen);

@@ -243,9 +243,11 @@ fetch_start(struct fetcher *f, uint32_t c)
 
 	buf_reset(&f->rq);
 	buf_printf(&f->rq,
-	    "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "GET %s HTTP/1.1\r\nHost: %s\r\n%s"
 	    "Range: bytes=%llu-%llu\r\n%s%s%sAccept-Encoding: %s\r\n\r\n",
-	    d->rpath, d->origin.hostport, (unsigned long long)f->off,
+	    d->rpath, d->origin.hostport,
+	    download_conf.origin_auth ? download_conf.origin_auth : "",
+	    (unsigned long long)f->off,
 	    (unsigned long long)(f->off + f->len - 1),
 	    d->validator[0] ? "If-Range: " : "", d->validator,
 	    d->validator[0] ? "\r\n" : "", f->asked_gzip ? "gzip" : "identity");

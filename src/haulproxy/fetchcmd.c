@@ -87,8 +87,9 @@ fetchcmd_run(struct fetchcmd *f)
 static int
 fetchcmd_url(struct fetchcmd *f, char *rel, char **rpath)
 {
-	char err[256], *url, *slash;
+	char err[256], *url, *slash, *path, *target, *q;
 	const char *name;
+	int rc = 0;
 
 	url = xstrdup(f->what);
 	slash = strchr(strstr(url, "://") + 3, '/');
@@ -100,16 +101,23 @@ fetchcmd_url(struct fetchcmd *f, char *rel, char **rpath)
 		return -1;
 	}
 	free(url);
-	if (strchr(*rpath, '?'))
-		*strchr(*rpath, '?') = '\0';
-	name = strrchr(*rpath, '/') + 1;
+	/* The query goes to the origin unchanged, less our sha256. */
+	path = xstrdup(*rpath);
+	if ((q = strchr(path, '?')) != NULL) {
+		target = origin_target(path, (size_t)(q - path), q + 1);
+		free(*rpath);
+		*rpath = target;
+		*q = '\0';
+	}
+	name = strrchr(path, '/') + 1;
 	if (path_decode(name, rel, PATH_MAX_LEN, err, sizeof(err)) == -1) {
 		fprintf(stderr,
 		    "haulproxy: --fetch: no file name in '%s': %s\n", f->what,
 		    err);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(path);
+	return rc;
 }
 
 /* NAME: /download/NAME of --origin, encoded for the request line. */

@@ -25,6 +25,7 @@
 
 #include "accesslog.h"
 #include "api.h"
+#include "auth.h"
 #include "codec.h"
 #include "download.h"
 #include "fetchcmd.h"
@@ -57,6 +58,8 @@ struct proxy_opts {
 	int insecure;
 	/* TLS on the listener (serving side). */
 	const char *tls_cert, *tls_key, *tls_client_ca;
+	/* Authorization: of our API, and ours at the origin. */
+	const char *auth_tokens, *url_key, *origin_token;
 };
 
 /* Long options with no short form. */
@@ -70,6 +73,9 @@ enum {
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_TLS_CA,
+	OPT_AUTH_TOKENS,
+	OPT_URL_KEY,
+	OPT_ORIGIN_TOKEN,
 };
 
 static void usage(FILE *, int) __attribute__((noreturn));
@@ -78,10 +84,14 @@ static void proxy_options(struct proxy_opts *, int, char *[]);
 static void proxy_option(struct proxy_opts *, int, char *[]);
 static void proxy_long_option(struct proxy_opts *, int, char *[]);
 static void proxy_tls(struct proxy_opts *);
+static void proxy_auth(struct proxy_opts *);
+static char *proxy_origin_token(const char *);
+static void proxy_auth_reload(enum auth_kind, const char *, struct auth_set **);
 static struct tls_cfg *proxy_tls_server(
     const struct proxy_opts *, char *, size_t);
 static enum gzip_policy proxy_gzip(const char *);
 static void proxy_prepare(struct proxy_opts *);
+static void proxy_serve(struct proxy_opts *, const int *, int);
 static int proxy_fetch(struct proxy_opts *);
 static int proxy_listen(const struct proxy_opts *, int *);
 static void proxy_stop(int);
@@ -99,7 +109,8 @@ static struct {
 	struct stats_region stats;
 	struct stats_slot *slot;
 	const struct proxy_opts *o;
-	struct tls_cfg *tls_server; /* --tls-cert's, re-read on SIGHUP */
+	struct tls_cfg *tls_server;     /* --tls-cert's, re-read on SIGHUP */
+	struct auth_set *tokens, *keys; /* likewise */
 } px;
 
 static const struct proc_signal proxy_signals[] = {
@@ -128,6 +139,9 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"tls-client-ca", required_argument, NULL, OPT_TLS_CA},
+    {"auth-tokens", required_argument, NULL, OPT_AUTH_TOKENS},
+    {"url-key", required_argument, NULL, OPT_URL_KEY},
+    {"origin-token", required_argument, NULL, OPT_ORIGIN_TOKEN},
     {"output", required_argument, NULL, 'O'},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
@@ -149,7 +163,10 @@ usage(FILE *f, int status)
 	    "                 [--cacert file] [--cert file --key file]\n"
 	    "                 [--tls-cert file --tls-key file "
 	    "[--tls-client-ca file]]\n"
+	    "                 [--auth-tokens file] [--url-key file]\n"
+	    "                 [--origin-token file]\n"
 	    "       haulproxy --fetch name-or-url [-O file] [options]\n"
+	    "      --auth-tokens file        bearer tokens for the API\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
 	    "      --cacert file             CAs for https origins [system]\n"
 	    "      --cert file               client certificate for origins\n"
@@ -168,6 +185,8 @@ usage(FILE *f, int status)
 	    "      --no-gzip                 the same as --gzip never\n"
 	    "  -O, --output file             --fetch's file [dir/name]\n"
 	    "  -o, --origin url              [http://localhost:8000]\n"
+	    "      --origin-token file       send its first token to the "
+	    "origin\n"
 	    "  -P, --pidfile path            written at start\n"
 	    "  -p, --port port               TCP port [8888]\n"
 	    "  -r, --retries n               retries per chunk [5]\n"
@@ -177,6 +196,7 @@ usage(FILE *f, int status)
 	    "      --tls-key file            its PEM private key\n"
 	    "      --tls-client-ca file      require client certificates "
 	    "from these CAs\n"
+	    "      --url-key file            keys for signed API URLs\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n");
 	exit(status);
@@ -196,7 +216,6 @@ main(int argc, char *argv[])
 	/* Static: the paths made absolute (proc_absolute) stay reachable. */
 	static struct proxy_opts o;
 	static struct proc_conf pc;
-	struct api_conf ac;
 	int fds[MAX_LISTEN], n;
 
 	opts_progname = "haulproxy";
@@ -207,6 +226,7 @@ main(int argc, char *argv[])
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	proxy_prepare(&o);
 	proxy_tls(&o);
+	proxy_auth(&o);
 	if (o.fetch != NULL)
 		return proxy_fetch(&o);
 
@@ -226,27 +246,39 @@ main(int argc, char *argv[])
 	atomic_store_explicit(
 	    &px.slot->state, SLOT_RUNNING, memory_order_relaxed);
 
-	if ((px.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	ac = (struct api_conf){.base = px.base,
-	    .origin = &px.origin,
-	    .dir = o.dir,
-	    .access_fd = px.access_fd,
-	    .timeout_s = o.dc.timeout_s,
-	    .stats = &px.stats,
-	    .slot = px.slot,
-	    .tls = px.tls_server};
-	api_start(&ac, fds, n);
-	proc_set_signals(px.base, proxy_signals,
-	    sizeof(proxy_signals) / sizeof(proxy_signals[0]));
-	o.dc.base = px.base;
-	o.dc.slot = px.slot;
-	download_init(&o.dc);
+	proxy_serve(&o, fds, n);
 	event_base_dispatch(px.base);
 	download_shutdown();
 	proc_finish(&pc);
 	log_info("stopped");
 	return 0;
+}
+
+/* The daemon's loop: the API on fds, the signals, the engine. */
+static void
+proxy_serve(struct proxy_opts *o, const int *fds, int n)
+{
+	struct api_conf ac;
+
+	if ((px.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	ac = (struct api_conf){.base = px.base,
+	    .origin = &px.origin,
+	    .dir = o->dir,
+	    .access_fd = px.access_fd,
+	    .timeout_s = o->dc.timeout_s,
+	    .stats = &px.stats,
+	    .slot = px.slot,
+	    .tls = px.tls_server,
+	    .mtls = o->tls_client_ca != NULL,
+	    .tokens = px.tokens,
+	    .keys = px.keys};
+	api_start(&ac, fds, n);
+	proc_set_signals(px.base, proxy_signals,
+	    sizeof(proxy_signals) / sizeof(proxy_signals[0]));
+	o->dc.base = px.base;
+	o->dc.slot = px.slot;
+	download_init(&o->dc);
 }
 
 /* Defaults, then the command line. */
@@ -366,6 +398,15 @@ proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
 	case OPT_TLS_CA:
 		o->tls_client_ca = optarg;
 		break;
+	case OPT_AUTH_TOKENS:
+		o->auth_tokens = optarg;
+		break;
+	case OPT_URL_KEY:
+		o->url_key = optarg;
+		break;
+	case OPT_ORIGIN_TOKEN:
+		o->origin_token = optarg;
+		break;
 	default:
 		opts_bad_option(argv, ch);
 	}
@@ -413,6 +454,74 @@ proxy_tls(struct proxy_opts *o)
 	if ((px.tls_server = proxy_tls_server(o, err, sizeof(err))) == NULL)
 		opts_die(NULL, "%s", err);
 	px.o = o;
+}
+
+/*
+ * --auth-tokens and --url-key guard the API (not with --fetch, which
+ * has none); --origin-token's first token goes to the origin.  Each file
+ * is read now: a bad one stops the start (exit 2), named, no secret
+ * shown.
+ */
+static void
+proxy_auth(struct proxy_opts *o)
+{
+	char err[512];
+
+	px.o = o;
+	if (o->fetch != NULL && (o->auth_tokens != NULL || o->url_key != NULL))
+		opts_die(o->auth_tokens ? "--auth-tokens" : "--url-key",
+		    "guards the API: not with --fetch");
+	if (o->auth_tokens != NULL) {
+		o->auth_tokens = proc_absolute(o->auth_tokens);
+		px.tokens =
+		    auth_load(AUTH_TOKENS, o->auth_tokens, err, sizeof(err));
+		if (px.tokens == NULL)
+			opts_die("--auth-tokens", "%s", err);
+	}
+	if (o->url_key != NULL) {
+		o->url_key = proc_absolute(o->url_key);
+		px.keys = auth_load(AUTH_KEYS, o->url_key, err, sizeof(err));
+		if (px.keys == NULL)
+			opts_die("--url-key", "%s", err);
+	}
+	if (o->origin_token != NULL)
+		o->dc.origin_auth = proxy_origin_token(o->origin_token);
+}
+
+/*
+ * --origin-token FILE: its first token (the same file rules as
+ * --auth-tokens, checked by auth_parse) as a ready header line.
+ */
+static char *
+proxy_origin_token(const char *path)
+{
+	char buf[8192], err[512], *line, *end, *next, *hdr;
+	struct auth_set *check;
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		opts_die("--origin-token", "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (line = buf;; line = next) {
+		end = line + strcspn(line, "\n");
+		next = *end != '\0' ? end + 1 : end;
+		*end = '\0';
+		if (end > line && end[-1] == '\r')
+			end[-1] = '\0';
+		if ((*line != '\0' && *line != '#') || next == end)
+			break;
+	}
+	check = auth_parse(AUTH_TOKENS, line, strlen(line), err, sizeof(err));
+	if (check == NULL)
+		opts_die("--origin-token", "%s: %s", path, err);
+	auth_free(check);
+	hdr = xmalloc(strlen(line) + 32);
+	sprintf(hdr, "Authorization: Bearer %s\r\n", line);
+	explicit_bzero(buf, sizeof(buf));
+	return hdr;
 }
 
 static struct tls_cfg *
@@ -517,7 +626,27 @@ proxy_quit(int sig)
 	_exit(0);
 }
 
-/* SIGHUP: the access log, and the listener's TLS files when served. */
+/* SIGHUP: a token or key file again; a bad one keeps the set in use. */
+static void
+proxy_auth_reload(enum auth_kind kind, const char *path, struct auth_set **set)
+{
+	struct auth_set *a;
+	char err[512];
+
+	if (path == NULL)
+		return;
+	if ((a = auth_load(kind, path, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s: the set in use stays", err);
+		return;
+	}
+	auth_free(*set);
+	*set = a;
+	log_info("SIGHUP: %s re-read: %zu %s", path, auth_count(a),
+	    kind == AUTH_TOKENS ? "tokens" : "keys");
+}
+
+/* SIGHUP: the access log, the token and key files, and the listener's
+ * TLS files when served. */
 static void
 proxy_reopen(int sig)
 {
@@ -525,6 +654,9 @@ proxy_reopen(int sig)
 	char err[512];
 
 	accesslog_reopen(px.access_log, px.access_fd, ACCESSLOG_KEEP_OWNER, 0);
+	proxy_auth_reload(AUTH_TOKENS, px.o->auth_tokens, &px.tokens);
+	proxy_auth_reload(AUTH_KEYS, px.o->url_key, &px.keys);
+	api_set_auth(px.tokens, px.keys);
 	if (px.tls_server == NULL)
 		return;
 	if ((t = proxy_tls_server(px.o, err, sizeof(err))) == NULL) {
