@@ -8,10 +8,23 @@
 # comparison of scenarios a and b.
 
 # ---------------------------------------------------------------- servers
+# SCHEME=https (scenario g): servers speak TLS; readiness is asked with
+# curl -k, wrk gets https:// URLs.  NGINX_HTTP_EXTRA, NGINX_LISTEN_EXTRA
+# and NGINX_SERVER_EXTRA go into nginx.conf's http block, listen line and
+# server block.
+SCHEME=http
+NGINX_HTTP_EXTRA=""
+NGINX_LISTEN_EXTRA=""
+NGINX_SERVER_EXTRA=""
+
 # http_ok ADDR PORT PATH [NETNS]: a 2xx to GET PATH (bash /dev/tcp; no curl)
 http_ok()
 {
 	local pre=()
+	if [ "$SCHEME" = https ]; then
+		"$CURL" -skf --max-time 3 -o /dev/null "https://$1:$2$3"
+		return
+	fi
 	[ -n "${4:-}" ] && pre=("$IP" netns exec "$4")
 	"${pre[@]}" timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
 	    printf "GET %s HTTP/1.0\r\nHost: bench\r\n\r\n" "$2" >&3
@@ -83,8 +96,10 @@ http {
 	tcp_nopush on;
 	keepalive_requests 1000000;
 	keepalive_timeout 600s;
+	$NGINX_HTTP_EXTRA
 	server {
-		listen $addr:$NPORT;
+		listen $addr:$NPORT $NGINX_LISTEN_EXTRA;
+		$NGINX_SERVER_EXTRA
 		location /download/ { alias $W/files/; }
 	}
 }
@@ -114,7 +129,7 @@ wrk_run()
 {
 	local out=$W/run/wrk.out line
 	timeout $((SECS + 30)) "$WRK" -t2 -c"$5" -d"${SECS}s" --timeout 10s \
-	    -s "$BENCH/ranges.lua" "http://127.0.0.1:$1" -- "$2" "$3" "$4" \
+	    -s "$BENCH/ranges.lua" "$SCHEME://127.0.0.1:$1" -- "$2" "$3" "$4" \
 	    ${6:-} >"$out" 2>&1
 	line=$(grep '^BENCH ' "$out" | tail -n 1)
 	if [ -z "$line" ]; then

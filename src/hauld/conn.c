@@ -103,7 +103,8 @@ static ssize_t conn_io_write(struct conn *, const void *, size_t, int);
 static ssize_t conn_io_sendfile(struct conn *, off_t *, size_t);
 static ssize_t conn_write_mem(struct conn *, struct seg *, int);
 static ssize_t conn_write_file(struct conn *, struct seg *, int);
-static ssize_t conn_write_tls_copy(struct conn *, struct seg *);
+static int conn_write_tls(struct conn *);
+static int conn_tls_fill(struct conn *);
 static ssize_t conn_tls_result(struct conn_core *, ssize_t);
 static short conn_want(const struct conn_core *, short);
 static ssize_t conn_write_gzip(struct conn *, struct seg *, int);
@@ -738,6 +739,8 @@ conn_write(struct conn *c)
 	ssize_t n;
 	int more;
 
+	if (c->core->tls != NULL && !c->core->ktls)
+		return conn_write_tls(c);
 	while (c->cur < c->nsegs) {
 		s = &c->segs[c->cur];
 		more = c->cur + 1 < c->nsegs ? MSG_MORE : 0;
@@ -768,6 +771,108 @@ conn_write(struct conn *c)
 }
 
 /*
+ * TLS without kTLS: the response goes out through c->tbuf, filled from
+ * the segments in order (memory copied, file bytes read with pread(2),
+ * gzip pieces copied), so that a head and a small body share one TLS
+ * record and one send; the buffer is written until empty, a write that
+ * must be retried getting the same bytes, as OpenSSL requires.  As
+ * conn_write: 1 all sent, 0 would block (armed), -1 an error.
+ */
+static int
+conn_write_tls(struct conn *c)
+{
+	struct stats_slot *slot = c->w->slot;
+	ssize_t n;
+
+	for (;;) {
+		if (c->tbuf_off == c->tbuf_len) {
+			c->tbuf_off = c->tbuf_len = 0;
+			if (conn_tls_fill(c) == -1)
+				return -1;
+			if (c->tbuf_len == 0)
+				return 1;
+		}
+		n = conn_io_write(
+		    c, c->tbuf + c->tbuf_off, c->tbuf_len - c->tbuf_off, 0);
+		if (n > 0) {
+			c->tbuf_off += (size_t)n;
+			c->wire_bytes += (uint64_t)n;
+			stats_add(slot, STATS_bytes_out, (uint64_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			conn_arm(c->core, conn_want(c->core, EV_WRITE),
+			    (uint64_t)heritage.timeout_s * 1000);
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* Fill c->tbuf from the segments left: 0, or -1 when one failed. */
+static int
+conn_tls_fill(struct conn *c)
+{
+	struct stats_slot *slot = c->w->slot;
+	struct seg *s;
+	const char *p;
+	size_t room, n;
+	ssize_t got;
+	int r;
+
+	if (c->tbuf == NULL && (c->tbuf = malloc(TLS_COPY_BUF)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return -1;
+	}
+	while (c->cur < c->nsegs && c->tbuf_len < TLS_COPY_BUF) {
+		s = &c->segs[c->cur];
+		room = TLS_COPY_BUF - c->tbuf_len;
+		n = s->len < (off_t)room ? (size_t)s->len : room;
+		if (s->kind == SEG_MEM) {
+			memcpy(c->tbuf + c->tbuf_len, c->out.data + s->off, n);
+		} else if (s->kind == SEG_FILE) {
+			got =
+			    pread(c->file_fd, c->tbuf + c->tbuf_len, n, s->off);
+			if (got == -1 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				log_warnx(
+				    "%s: %s: file truncated or unreadable "
+				    "while sending",
+				    __func__, conn_peer(c));
+				return -1;
+			}
+			n = (size_t)got;
+			stats_add(slot, STATS_file_bytes, n);
+			stats_add(slot, STATS_tls_copy_bytes, n);
+		} else {
+			if ((r = gzip_pending(c->gz, &p, &n)) == -1) {
+				log_warn(
+				    "%s: %s: gzip", __func__, conn_peer(c));
+				return -1;
+			}
+			if (r == 0) {
+				c->cur++; /* the stream ended */
+				continue;
+			}
+			n = n < room ? n : room;
+			memcpy(c->tbuf + c->tbuf_len, p, n);
+			gzip_consume(c->gz, n);
+			c->tbuf_len += n;
+			continue;
+		}
+		s->off += (off_t)n;
+		s->len -= (off_t)n;
+		c->tbuf_len += n;
+		if (s->len == 0)
+			c->cur++;
+	}
+	return 0;
+}
+
+/*
  * The segment writers send what they can of s and account for it in s.
  * They return the bytes sent, -1 with errno from the socket, or
  * CONN_SEG_FAILED when the response cannot go on.
@@ -791,8 +896,6 @@ conn_write_file(struct conn *c, struct seg *s, int more)
 	ssize_t n;
 
 	(void)more; /* sendfile(2) takes no MSG_MORE */
-	if (c->core->tls != NULL && !c->core->ktls)
-		return conn_write_tls_copy(c, s);
 	n = conn_io_sendfile(
 	    c, &s->off, s->len > SENDFILE_MAX ? SENDFILE_MAX : (size_t)s->len);
 	stats_add(c->w->slot, STATS_sendfile_calls, 1);
@@ -803,47 +906,6 @@ conn_write_file(struct conn *c, struct seg *s, int more)
 		return CONN_SEG_FAILED;
 	}
 	if (n > 0) {
-		s->len -= n;
-		stats_add(c->w->slot, STATS_file_bytes, (uint64_t)n);
-	}
-	return n;
-}
-
-/*
- * TLS without kTLS: the file is encrypted from a bounded buffer, read with
- * pread(2) and written until empty (a write that must be retried is
- * retried with the same bytes, as OpenSSL requires).
- */
-static ssize_t
-conn_write_tls_copy(struct conn *c, struct seg *s)
-{
-	size_t want;
-	ssize_t n;
-
-	if (c->tbuf == NULL && (c->tbuf = malloc(TLS_COPY_BUF)) == NULL) {
-		log_warn("%s: malloc", __func__);
-		return CONN_SEG_FAILED;
-	}
-	if (c->tbuf_off == c->tbuf_len) {
-		want = s->len > TLS_COPY_BUF ? TLS_COPY_BUF : (size_t)s->len;
-		n = pread(c->file_fd, c->tbuf, want, s->off);
-		if (n == -1 && errno == EINTR)
-			return -1;
-		if (n <= 0) {
-			log_warnx("%s: %s: file truncated or unreadable while "
-			          "sending",
-			    __func__, conn_peer(c));
-			return CONN_SEG_FAILED;
-		}
-		c->tbuf_off = 0;
-		c->tbuf_len = (size_t)n;
-		stats_add(c->w->slot, STATS_tls_copy_bytes, (uint64_t)n);
-	}
-	n = conn_io_write(
-	    c, c->tbuf + c->tbuf_off, c->tbuf_len - c->tbuf_off, 0);
-	if (n > 0) {
-		c->tbuf_off += (size_t)n;
-		s->off += n;
 		s->len -= n;
 		stats_add(c->w->slot, STATS_file_bytes, (uint64_t)n);
 	}
