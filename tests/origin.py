@@ -21,12 +21,16 @@ says:
   slow         sleeps --delay seconds before answering
   flaky        per range: the first --flaky-n answers fail, alternately a
                500 and a connection reset; then correct answers
+  flip         a correct-looking 206 (plain) with one body byte flipped:
+               only a digest of the whole file can tell
 
 --bad-count K corrupts only the first K GET requests (default: all; for
 flaky the per-range --flaky-n decides).  --rate limits body bytes per
 second per response.  --head-delay sleeps before answering HEAD.
 --etag weak sends a weak ETag (W/"..."), --etag none none at all: then
 only Last-Modified identifies the file (If-Range compares it).
+--repr-digest VALUE sends "Repr-Digest: VALUE" with every HEAD and GET
+(the value as given: right, wrong or malformed).
 
 GET /stats is JSON: heads, gets, bad, good, bytes (body bytes sent for
 /download/), resets, gzip_asked, ranges (distinct ranges asked).
@@ -54,7 +58,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("ok", "gzip-more", "gzip-less", "gzip-bomb", "bad-crc", "gzip-cut",
-         "wrong-range", "range-200", "truncated", "slow", "flaky")
+         "wrong-range", "range-200", "truncated", "slow", "flaky", "flip")
 
 opts = None
 lock = threading.Lock()
@@ -168,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
             self.simple(404, "not found\n")
             return
         common = {"Last-Modified": lm, "Accept-Ranges": "bytes"}
+        if opts.repr_digest:
+            common["Repr-Digest"] = opts.repr_digest
         if opts.etag == "strong":
             common["ETag"] = etag
         elif opts.etag == "weak":
@@ -290,6 +296,10 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
+        elif mode == "flip":
+            body = bytearray(data)
+            body[len(body) // 2] ^= 0x01
+            self.reply(206, bytes(body), common, cr, False)
         elif mode == "slow":
             time.sleep(opts.delay)
             self.reply(206, data, common, cr, want_gzip)
@@ -342,6 +352,7 @@ def main():
     p.add_argument("--etag", choices=("strong", "weak", "none"),
                    default="strong")
     p.add_argument("--bomb-size", type=int, default=64 << 20)
+    p.add_argument("--repr-digest", default="")
     opts = p.parse_args()
     # A background job of sh starts with SIGINT and SIGQUIT ignored: die
     # at once on any stop signal (lib.sh's cleanup sends SIGQUIT).

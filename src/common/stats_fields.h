@@ -42,7 +42,11 @@
 	X(tls_copy_bytes, STATS_D, COUNTER,                                    \
 	    "file bytes encrypted in user space (no kTLS)")                    \
 	X(auth_refused, STATS_DP, COUNTER,                                     \
-	    "requests refused for credentials (401, 403)")
+	    "requests refused for credentials (401, 403)")                     \
+	X(digests_computed, STATS_D, COUNTER, "file digests computed")         \
+	X(digests_served, STATS_D, COUNTER, "answers with a Repr-Digest")      \
+	X(digest_verified, STATS_P, COUNTER, "downloads whose digest matched") \
+	X(digest_failed, STATS_P, COUNTER, "digest mismatches seen")
 
 /*
  * The per-slot columns, a deliberate subset: the SIGUSR1 dump's slot rows,

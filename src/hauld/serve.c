@@ -26,7 +26,9 @@
 
 #include "auth.h"
 #include "conn.h"
+#include "digest.h"
 #include "gzip.h"
+#include "hasher.h"
 #include "heritage.h"
 #include "httphdr.h"
 #include "log.h"
@@ -39,7 +41,9 @@
 
 enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
 
+struct serve_file;
 static int serve_route_is(const char *, const char *);
+static void serve_digest(struct serve_file *);
 static int serve_authorized(struct conn *, const char *);
 static void serve_download(struct conn *, const char *);
 static void serve_metrics(struct conn *);
@@ -49,8 +53,9 @@ static int serve_errno_status(int);
 static int serve_not_modified(struct conn *, const char *, time_t);
 static int serve_if_range_ok(struct conn *, const char *, time_t);
 static enum gzip_mode serve_gzip_mode(struct conn *, const char *, off_t);
-static void serve_multipart(struct conn *, int, const struct range_set *, off_t,
-    const char *, const char *);
+struct serve_file;
+static void serve_multipart(
+    struct conn *, int, const struct range_set *, const struct serve_file *);
 struct serve_file;
 struct serve_body;
 static int serve_file_open(struct conn *, const char *, struct serve_file *);
@@ -316,6 +321,7 @@ serve_gzip_mode(struct conn *c, const char *type, off_t len)
 /* The file a download names, opened, with what its responses say of it. */
 struct serve_file {
 	char rel[PATH_MAX_LEN];
+	char digest[DIGEST_REPR_MAX]; /* Repr-Digest's value, or "" */
 	char etag[64];
 	char lastmod[40];
 	const char *type;
@@ -353,8 +359,9 @@ serve_download(struct conn *c, const char *rest)
 		close(f.fd);
 		return;
 	}
+	serve_digest(&f);
 	if (rr == RANGE_OK && rs.n > 1) {
-		serve_multipart(c, f.fd, &rs, f.st.st_size, f.type, f.etag);
+		serve_multipart(c, f.fd, &rs, &f);
 		return;
 	}
 	if (rr == RANGE_OK) {
@@ -368,6 +375,21 @@ serve_download(struct conn *c, const char *rest)
 	}
 	serve_body_coding(c, &f, &b);
 	serve_single(c, &f, &b);
+}
+
+/*
+ * SPEC "Integrity": Repr-Digest once the file's digest is known for this
+ * version (hasher.c), asked for with Want-Repr-Digest or not; until then
+ * answers go without it, and the file is queued for hashing.
+ */
+static void
+serve_digest(struct serve_file *f)
+{
+	unsigned char sha[DIGEST_SHA256_LEN];
+
+	f->digest[0] = '\0';
+	if (hasher_lookup(f->fd, &f->st, sha) == 1)
+		digest_repr_format(sha, f->digest, sizeof(f->digest));
 }
 
 /*
@@ -539,6 +561,11 @@ serve_single(
 		    f->st.st_size);
 		conn_header(c, "Content-Range", "%s", cr);
 	}
+	/* Never on a content-coded body: it is not the representation's. */
+	if (f->digest[0] != '\0' && b->gzm != GZ_CONTENT) {
+		conn_header(c, "Repr-Digest", "%s", f->digest);
+		stats_add(c->w->slot, STATS_digests_served, 1);
+	}
 	switch (b->gzm) {
 	case GZ_NONE:
 		conn_header(c, "Content-Length", "%lld", (long long)b->len);
@@ -572,9 +599,11 @@ serve_single(
  * so the response has a Content-Length.  Parts are not compressed.
  */
 static void
-serve_multipart(struct conn *c, int fd, const struct range_set *rs, off_t size,
-    const char *type, const char *etag)
+serve_multipart(struct conn *c, int fd, const struct range_set *rs,
+    const struct serve_file *f)
 {
+	const char *type = f->type, *etag = f->etag;
+	off_t size = f->st.st_size;
 	char boundary[40], part[RANGE_MAX][256];
 	size_t plen[RANGE_MAX], i, closing_len;
 	char closing[64];
@@ -603,6 +632,10 @@ serve_multipart(struct conn *c, int fd, const struct range_set *rs, off_t size,
 	    c, "Content-Type", "multipart/byteranges; boundary=%s", boundary);
 	conn_header(c, "Accept-Ranges", "bytes");
 	conn_header(c, "ETag", "%s", etag);
+	if (f->digest[0] != '\0') {
+		conn_header(c, "Repr-Digest", "%s", f->digest);
+		stats_add(c->w->slot, STATS_digests_served, 1);
+	}
 	conn_header(c, "Content-Length", "%lld", (long long)total);
 	conn_end_head(c);
 	for (i = 0; i < rs->n; i++) {

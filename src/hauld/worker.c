@@ -33,6 +33,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "hasher.h"
 #include "heritage.h"
 #include "log.h"
 #include "stats.h"
@@ -85,6 +86,9 @@ worker_main(unsigned slot_idx)
 	for (i = 0; i < heritage.nlfd; i++)
 		w->lev[i] = event_new(w->base, heritage.lfd[i],
 		    EV_READ | EV_PERSIST, worker_accept_cb, w);
+	/* Repr-Digest's hashing, off this loop (hasher.c). */
+	if (hasher_start(w->slot) == -1)
+		log_warnx("no hashing thread: answers go without Repr-Digest");
 	w->accept_retry = evtimer_new(w->base, worker_retry_cb, w);
 	w->sig_term = evsignal_new(w->base, SIGTERM, worker_term_cb, w);
 	w->sig_quit = evsignal_new(w->base, SIGQUIT, worker_quit_cb, w);

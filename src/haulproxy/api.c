@@ -24,6 +24,7 @@
 #include "accesslog.h"
 #include "api.h"
 #include "auth.h"
+#include "digest.h"
 #include "log.h"
 #include "path.h"
 #include "tls.h"
@@ -38,6 +39,7 @@ static int api_method_ok(struct evhttp_request *, const char *);
 static int api_authorized(struct evhttp_request *, const char *);
 static void api_report(struct evhttp_request *, const char *);
 static void api_download(struct evhttp_request *, const char *);
+static int api_want_sha256(const char *, unsigned char *);
 static void api_reply(struct evhttp_request *, int, const char *, const char *);
 static void api_access_log(struct evhttp_request *, int, size_t);
 
@@ -215,10 +217,38 @@ api_report(struct evhttp_request *req, const char *uri)
 }
 
 /* /download/NAME: name is the request target after "/download/". */
+/*
+ * ?sha256=HEX in query (NULL: none): 1 with the digest, 0 when absent,
+ * -1 when malformed or given twice (SPEC "Integrity": a 400).
+ */
+static int
+api_want_sha256(const char *q, unsigned char *sha)
+{
+	const char *p, *amp;
+	char hex[2 * DIGEST_SHA256_LEN + 1];
+	int found = 0;
+
+	for (p = q; p != NULL && *p != '\0'; p = *amp ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&");
+		if (strncmp(p, "sha256", 6) != 0 ||
+		    (p[6] != '=' && p + 6 != amp))
+			continue;
+		if (found || amp - p != 7 + 2 * DIGEST_SHA256_LEN)
+			return -1;
+		memcpy(hex, p + 7, 2 * DIGEST_SHA256_LEN);
+		hex[2 * DIGEST_SHA256_LEN] = '\0';
+		if (digest_hex_parse(hex, sha) == -1)
+			return -1;
+		found = 1;
+	}
+	return found;
+}
+
 static void
 api_download(struct evhttp_request *req, const char *name)
 {
 	char rel[PATH_MAX_LEN], err[160], msg[256], *rpath, *final, *path;
+	unsigned char want[DIGEST_SHA256_LEN], *wantp = NULL;
 	const char *q;
 	size_t rawlen;
 
@@ -235,6 +265,15 @@ api_download(struct evhttp_request *req, const char *name)
 	 */
 	q = strchr(name, '?');
 	rawlen = q ? (size_t)(q - name) : strlen(name);
+	switch (api_want_sha256(q ? q + 1 : NULL, want)) {
+	case -1:
+		api_reply(req, 400, "text/plain",
+		    "bad sha256: 64 hex digits, once\n");
+		return;
+	case 1:
+		wantp = want;
+		break;
+	}
 	path = xmalloc(rawlen + 11);
 	snprintf(path, rawlen + 11, "/download/%.*s", (int)rawlen, name);
 	rpath = origin_target(path, strlen(path), q ? q + 1 : NULL);
@@ -242,7 +281,7 @@ api_download(struct evhttp_request *req, const char *name)
 	final = xmalloc(strlen(api.conf.dir) + strlen(rel) + 2);
 	sprintf(final, "%s/%s", api.conf.dir, rel);
 	download_request(
-	    api.conf.origin, rpath, final, rel, api_answer_cb, req);
+	    api.conf.origin, rpath, final, rel, wantp, api_answer_cb, req);
 	free(rpath);
 	free(final);
 }
@@ -260,10 +299,10 @@ api_answer_cb(const struct dl_result *r, void *arg)
 	}
 	snprintf(body, sizeof(body),
 	    "%s\nbytes: %llu\nresumed-from: %llu\n"
-	    "fetched: %llu\nseconds: %.3f\n",
+	    "fetched: %llu\nseconds: %.3f\nsha-256: %s\n",
 	    r->message, (unsigned long long)r->bytes,
 	    (unsigned long long)r->resumed_from, (unsigned long long)r->fetched,
-	    r->seconds);
+	    r->seconds, r->sha256[0] ? r->sha256 : "none");
 	api_reply(req, 200, "text/plain", body);
 }
 

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "digest.h"
 #include "download.h"
 #include "gzauto.h"
 #include "journal.h"
@@ -68,6 +69,8 @@ struct waiter {
 	TAILQ_ENTRY(waiter) entry;
 	dl_done_cb cb;
 	void *arg;
+	int has_want; /* the caller gave a sha256 */
+	unsigned char want[DIGEST_SHA256_LEN];
 };
 
 struct download {
@@ -96,7 +99,11 @@ struct download {
 	struct event *tick, *sync_timer;
 	int fail_status; /* set: answer waiters and free */
 	char fail_msg[256];
-	int restart; /* set: start over from HEAD */
+	int restart;                 /* set: start over from HEAD */
+	struct digest_set origin_dg; /* the HEAD's Repr-Digest, if any */
+	unsigned digest_restarts;    /* starts over for a mismatch: 1 max */
+	int have_actual;             /* actual is the finished file's */
+	unsigned char actual[DIGEST_SHA256_LEN];
 	TAILQ_HEAD(, waiter) waiters;
 };
 

@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+
+#include <openssl/evp.h>
 #include <event2/http.h>
 
 #include "dlpriv.h"
@@ -60,6 +62,9 @@ static void prepare_chunks(struct download *);
 static void part_verify(struct download *);
 static void download_schedule(struct download *);
 static void download_finish(struct download *);
+static int verify_against(struct download *, const struct digest_set *,
+    const unsigned char *, const unsigned char *, char *);
+static int verify_mismatch(struct download *, const char *, const char *);
 static void head_start(struct download *);
 static void head_retry_cb(evutil_socket_t, short, void *);
 static int head_fields_cb(void *, int, const struct httphdr_fields *);
@@ -232,7 +237,8 @@ make_parents(const char *final)
 
 void
 download_request(const struct origin *o, const char *rpath,
-    const char *final_path, const char *name, dl_done_cb cb, void *arg)
+    const char *final_path, const char *name, const unsigned char *want_sha256,
+    dl_done_cb cb, void *arg)
 {
 	struct download *d;
 	struct waiter *w;
@@ -241,6 +247,10 @@ download_request(const struct origin *o, const char *rpath,
 	w = xcalloc(1, sizeof(*w));
 	w->cb = cb;
 	w->arg = arg;
+	if (want_sha256 != NULL) {
+		w->has_want = 1;
+		memcpy(w->want, want_sha256, DIGEST_SHA256_LEN);
+	}
 	TAILQ_FOREACH(d, &downloads, entry) {
 		if (strcmp(d->final, final_path) == 0) {
 			/* SPEC: two requests for one file share a download. */
@@ -314,14 +324,35 @@ download_teardown(struct download *d)
 			d->chunks[c].state = CHUNK_MISSING;
 }
 
+/*
+ * Answer every waiter with r; a waiter whose own sha256 the finished
+ * file does not have gets a 502 of its own (SPEC "Integrity": the file
+ * matched the origin's digest, so nothing is fetched again).
+ */
 static void
 download_answer(struct download *d, const struct dl_result *r)
 {
+	char want[2 * DIGEST_SHA256_LEN + 1], msg[256];
+	struct dl_result mine;
 	struct waiter *w;
 
 	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
 		TAILQ_REMOVE(&d->waiters, w, entry);
-		w->cb(r, w->arg);
+		if (r->status == 200 && w->has_want && d->have_actual &&
+		    memcmp(w->want, d->actual, DIGEST_SHA256_LEN) != 0) {
+			digest_hex_format(w->want, want);
+			snprintf(msg, sizeof(msg),
+			    "digest mismatch: asked for sha-256 %s, the file "
+			    "has %s",
+			    want, r->sha256);
+			mine = *r;
+			mine.status = 502;
+			mine.message = msg;
+			stats_add(download_conf.slot, STATS_digest_failed, 1);
+			w->cb(&mine, w->arg);
+		} else {
+			w->cb(r, w->arg);
+		}
 		free(w);
 	}
 }
@@ -447,7 +478,8 @@ head_start(struct download *d)
 	buf_reset(&h->rq);
 	buf_printf(&h->rq,
 	    "HEAD %s HTTP/1.1\r\nHost: %s\r\n"
-	    "%sAccept-Encoding: identity\r\n\r\n",
+	    "%sAccept-Encoding: identity\r\n"
+	    "Want-Repr-Digest: sha-256=10, sha-512=3\r\n\r\n",
 	    d->rpath, d->origin.hostport,
 	    download_conf.origin_auth ? download_conf.origin_auth : "");
 	h->busy = 1;
@@ -472,6 +504,7 @@ head_take(struct download *d, const struct httphdr_fields *h)
 	const char *cl = httphdr_find(h->f, h->n, "Content-Length");
 	const char *etag = httphdr_find(h->f, h->n, "ETag");
 	const char *lm = httphdr_find(h->f, h->n, "Last-Modified");
+	const char *rd;
 	unsigned long long size;
 	char *end;
 
@@ -494,6 +527,14 @@ head_take(struct download *d, const struct httphdr_fields *h)
 		snprintf(d->validator, sizeof(d->validator), "%s", lm);
 	}
 	d->size = size;
+	/* RFC 9530: a malformed field is ignored as a whole. */
+	memset(&d->origin_dg, 0, sizeof(d->origin_dg));
+	rd = httphdr_find(h->f, h->n, "Repr-Digest");
+	if (rd != NULL && digest_repr_parse(rd, &d->origin_dg) == -1) {
+		log_warnx(
+		    "%s: origin's Repr-Digest ignored: malformed", d->name);
+		memset(&d->origin_dg, 0, sizeof(d->origin_dg));
+	}
 	return NULL;
 }
 
@@ -680,6 +721,7 @@ prepare_already(struct download *d, struct journal *old)
 	r.status = 200;
 	r.already = 1;
 	r.message = "File already downloaded";
+	snprintf(r.sha256, sizeof(r.sha256), "none"); /* not re-read */
 	r.bytes = d->size;
 	r.resumed_from = d->size;
 	r.seconds = (double)(now_ms() - d->t0_ms) / 1000;
@@ -869,12 +911,154 @@ download_sync(struct download *d)
 	return 0;
 }
 
-/* fsync, rename into place, fsync the directory: all or nothing. */
+/*
+ * The part file's SHA-256 (and SHA-512 when sha512 is not NULL), read
+ * back once: 0, or -1 with errno.
+ */
+static int
+part_hash(struct download *d, unsigned char *sha256, unsigned char *sha512)
+{
+	EVP_MD_CTX *c256 = EVP_MD_CTX_new(), *c512 = EVP_MD_CTX_new();
+	unsigned char *buf = xmalloc(1 << 20);
+	unsigned int len;
+	off_t off = 0;
+	ssize_t n;
+	int rc = -1;
+
+	if (c256 == NULL || c512 == NULL ||
+	    EVP_DigestInit_ex(c256, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(c512, EVP_sha512(), NULL) != 1)
+		goto out;
+	while ((n = pread(d->part_fd, buf, 1 << 20, off)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || EVP_DigestUpdate(c256, buf, (size_t)n) != 1 ||
+		    (sha512 != NULL &&
+		        EVP_DigestUpdate(c512, buf, (size_t)n) != 1))
+			goto out;
+		off += n;
+	}
+	if (EVP_DigestFinal_ex(c256, sha256, &len) == 1 &&
+	    (sha512 == NULL || EVP_DigestFinal_ex(c512, sha512, &len) == 1))
+		rc = 0;
+out:
+	EVP_MD_CTX_free(c256);
+	EVP_MD_CTX_free(c512);
+	free(buf);
+	return rc;
+}
+
+/*
+ * SPEC "Integrity", before the rename: the finished part file against
+ * the origin's digest (unless --verify off), or the first caller's when
+ * it is the only one.  0: verified or nothing to verify (hex in out);
+ * 1: a mismatch, starting over (once); -1: failed (download_fail).
+ */
+static int
+download_verify(struct download *d, char *out)
+{
+	unsigned char sha512[DIGEST_SHA512_LEN] = {0};
+	char want[2 * DIGEST_SHA512_LEN + 1], got[2 * DIGEST_SHA256_LEN + 1];
+	const struct digest_set *o = &d->origin_dg;
+	const unsigned char *caller = NULL;
+	struct waiter *w;
+	int origin, bad;
+
+	snprintf(out, 65, "none");
+	origin = download_conf.verify != VERIFY_OFF &&
+	    (o->has_sha256 || o->has_sha512);
+	TAILQ_FOREACH(w, &d->waiters, entry)
+		if (w->has_want && caller == NULL)
+			caller = w->want;
+	if (!origin && caller == NULL) {
+		if (download_conf.verify != VERIFY_REQUIRE)
+			return 0;
+		download_fail(d, 502,
+		    "no digest known (--verify require): the origin sent no "
+		    "Repr-Digest");
+		return -1;
+	}
+	if (part_hash(d, d->actual, origin && o->has_sha512 ? sha512 : NULL) ==
+	    -1) {
+		download_fail(d, 500, "reading %s back to verify it: %s",
+		    d->part, strerror(errno));
+		return -1;
+	}
+	d->have_actual = 1;
+	digest_hex_format(d->actual, got);
+	bad = verify_against(d, origin ? o : NULL, caller, sha512, want);
+	if (!bad) {
+		stats_add(download_conf.slot, STATS_digest_verified, 1);
+		snprintf(out, 65, "%s", got);
+		return 0;
+	}
+	return verify_mismatch(d, want, got);
+}
+
+/*
+ * Whether the finished file (d->actual, and sha512 when the origin gave
+ * one) differs from the origin's digest o, or else from caller's; the
+ * expected sha-256 in hex into want.
+ */
+static int
+verify_against(struct download *d, const struct digest_set *o,
+    const unsigned char *caller, const unsigned char *sha512, char *want)
+{
+	if (o == NULL) {
+		digest_hex_format(caller, want);
+		return memcmp(caller, d->actual, DIGEST_SHA256_LEN) != 0;
+	}
+	if (o->has_sha256)
+		digest_hex_format(o->sha256, want);
+	else
+		snprintf(
+		    want, 2 * DIGEST_SHA512_LEN + 1, "(the origin's sha-512)");
+	return (o->has_sha256 &&
+	           memcmp(o->sha256, d->actual, DIGEST_SHA256_LEN) != 0) ||
+	    (o->has_sha512 &&
+	        memcmp(o->sha512, sha512, DIGEST_SHA512_LEN) != 0);
+}
+
+/*
+ * A mismatch: the bytes are never published.  The first time the
+ * download starts over from HEAD with a fresh part file (1); the second
+ * fails it (-1).
+ */
+static int
+verify_mismatch(struct download *d, const char *want, const char *got)
+{
+	stats_add(download_conf.slot, STATS_digest_failed, 1);
+	unlink(d->jpath);
+	if (d->digest_restarts++ == 0) {
+		log_warnx("%s: digest mismatch: expected sha-256 %s, got %s: "
+		          "starting over",
+		    d->name, want, got);
+		if (d->jfd != -1) {
+			close(d->jfd);
+			d->jfd = -1;
+		}
+		d->state = DL_HEAD;
+		head_start(d);
+		return 1;
+	}
+	unlink(d->part);
+	download_fail(
+	    d, 502, "digest mismatch: expected sha-256 %s, got %s", want, got);
+	return -1;
+}
+
+/*
+ * Verify, fsync, rename into place, fsync the directory: all or
+ * nothing.
+ */
 static void
 download_finish(struct download *d)
 {
 	struct dl_result r;
+	char hex[65];
 
+	if (download_verify(d, hex) != 0)
+		return;
 	if (fsync(d->part_fd) == -1 || rename(d->part, d->final) == -1) {
 		download_fail(d, 500, "cannot complete %s: %s", d->final,
 		    strerror(errno));
@@ -891,6 +1075,7 @@ download_finish(struct download *d)
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	r.message = "Download complete";
+	snprintf(r.sha256, sizeof(r.sha256), "%s", hex);
 	r.bytes = d->size;
 	r.resumed_from = d->resumed_from;
 	r.fetched = d->fetched;

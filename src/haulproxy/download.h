@@ -27,6 +27,9 @@ struct origin {
 	int https;
 };
 
+/* --verify: what the origin's Repr-Digest is used for. */
+enum verify_policy { VERIFY_AUTO, VERIFY_REQUIRE, VERIFY_OFF };
+
 struct dl_conf {
 	struct event_base *base;
 	uint64_t chunk_size;
@@ -38,6 +41,7 @@ struct dl_conf {
 	struct tls_cfg *tls; /* for https:// origins */
 	/* "Authorization: Bearer T\r\n" (--origin-token), or "". */
 	const char *origin_auth;
+	enum verify_policy verify;
 };
 
 struct dl_result {
@@ -48,6 +52,7 @@ struct dl_result {
 	uint64_t resumed_from; /* bytes already on disk at the start */
 	uint64_t fetched;      /* body bytes received from the origin */
 	double seconds;
+	char sha256[65]; /* the verified SHA-256 in hex, or "none" */
 };
 
 typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
@@ -68,10 +73,13 @@ void download_init(const struct dl_conf *);
 /*
  * Fetch the origin's rpath (an encoded request path) into final_path, or
  * join the download already doing so; name is what logs and /status
- * call it.  cb(arg) runs exactly once, from the event loop.
+ * call it.  want_sha256 (NULL: none) is the caller's own digest, which
+ * the file must have (SPEC "Integrity").  cb(arg) runs exactly once,
+ * from the event loop.
  */
 void download_request(const struct origin *, const char *rpath,
-    const char *final_path, const char *name, dl_done_cb cb, void *arg);
+    const char *final_path, const char *name, const unsigned char *want_sha256,
+    dl_done_cb cb, void *arg);
 
 /* JSON array of downloads in progress: name, done, total, rate. */
 void download_status_json(struct buf *);

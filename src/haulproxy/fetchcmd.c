@@ -74,7 +74,8 @@ fetchcmd_run(struct fetchcmd *f)
 	}
 	proc_set_signals(fc.base, fetchcmd_signals,
 	    sizeof(fetchcmd_signals) / sizeof(fetchcmd_signals[0]));
-	download_request(&f->origin, rpath, out, rel, fetchcmd_done_cb, NULL);
+	download_request(
+	    &f->origin, rpath, out, rel, f->sha256, fetchcmd_done_cb, NULL);
 	event_base_dispatch(fc.base);
 	free(rpath);
 	return fc.status;
@@ -200,6 +201,7 @@ fetchcmd_done_cb(const struct dl_result *r, void *arg)
 		fputc('\n', stderr);
 	if (r->status == 200) {
 		fc.status = 0;
+		printf("sha-256: %s\n", r->sha256[0] ? r->sha256 : "none");
 		if (fc.tty && r->already) {
 			fprintf(stderr, "%s: %s\n", fc.out, r->message);
 		} else if (fc.tty) {

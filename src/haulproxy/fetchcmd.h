@@ -10,11 +10,12 @@
 struct event_base;
 
 struct fetchcmd {
-	struct event_base *base; /* download_init has been called on it */
-	const char *what;        /* --fetch NAME-or-URL */
-	struct origin origin;    /* --origin; a URL brings its own */
-	const char *dir;         /* --dir, absolute */
-	const char *out;         /* -O FILE; NULL: DIR/NAME */
+	struct event_base *base;     /* download_init has been called on it */
+	const char *what;            /* --fetch NAME-or-URL */
+	struct origin origin;        /* --origin; a URL brings its own */
+	const char *dir;             /* --dir, absolute */
+	const char *out;             /* -O FILE; NULL: DIR/NAME */
+	const unsigned char *sha256; /* --sha256; NULL: none */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "api.h"
 #include "auth.h"
 #include "codec.h"
+#include "digest.h"
 #include "download.h"
 #include "fetchcmd.h"
 #include "listen.h"
@@ -60,6 +61,9 @@ struct proxy_opts {
 	const char *tls_cert, *tls_key, *tls_client_ca;
 	/* Authorization: of our API, and ours at the origin. */
 	const char *auth_tokens, *url_key, *origin_token;
+	/* --sha256: the digest --fetch's file must have. */
+	int has_sha256;
+	unsigned char sha256[DIGEST_SHA256_LEN];
 };
 
 /* Long options with no short form. */
@@ -76,6 +80,8 @@ enum {
 	OPT_AUTH_TOKENS,
 	OPT_URL_KEY,
 	OPT_ORIGIN_TOKEN,
+	OPT_VERIFY,
+	OPT_SHA256,
 };
 
 static void usage(FILE *, int) __attribute__((noreturn));
@@ -142,6 +148,8 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"auth-tokens", required_argument, NULL, OPT_AUTH_TOKENS},
     {"url-key", required_argument, NULL, OPT_URL_KEY},
     {"origin-token", required_argument, NULL, OPT_ORIGIN_TOKEN},
+    {"verify", required_argument, NULL, OPT_VERIFY},
+    {"sha256", required_argument, NULL, OPT_SHA256},
     {"output", required_argument, NULL, 'O'},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
@@ -164,8 +172,10 @@ usage(FILE *f, int status)
 	    "                 [--tls-cert file --tls-key file "
 	    "[--tls-client-ca file]]\n"
 	    "                 [--auth-tokens file] [--url-key file]\n"
-	    "                 [--origin-token file]\n"
-	    "       haulproxy --fetch name-or-url [-O file] [options]\n"
+	    "                 [--origin-token file] [--verify "
+	    "auto|require|off]\n"
+	    "       haulproxy --fetch name-or-url [-O file] [--sha256 hex] "
+	    "[options]\n"
 	    "      --auth-tokens file        bearer tokens for the API\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
 	    "      --cacert file             CAs for https origins [system]\n"
@@ -190,6 +200,8 @@ usage(FILE *f, int status)
 	    "  -P, --pidfile path            written at start\n"
 	    "  -p, --port port               TCP port [8888]\n"
 	    "  -r, --retries n               retries per chunk [5]\n"
+	    "      --sha256 hex              --fetch's file must have this "
+	    "digest\n"
 	    "  -s, --stats-file path         file backing the stats region\n"
 	    "  -t, --timeout secs            per-request timeout [30]\n"
 	    "      --tls-cert file           serve the API over TLS\n"
@@ -197,6 +209,8 @@ usage(FILE *f, int status)
 	    "      --tls-client-ca file      require client certificates "
 	    "from these CAs\n"
 	    "      --url-key file            keys for signed API URLs\n"
+	    "      --verify auto|require|off check the origin's Repr-Digest "
+	    "[auto]\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n");
 	exit(status);
@@ -308,6 +322,10 @@ proxy_options(struct proxy_opts *o, int argc, char *argv[])
 	}
 	if (o->fetch_out != NULL && o->fetch == NULL)
 		opts_die("-O", "goes with --fetch");
+	if (o->has_sha256 && o->fetch == NULL)
+		opts_die("--sha256",
+		    "goes with --fetch (the daemon takes "
+		    "?sha256=)");
 }
 
 static void
@@ -406,6 +424,23 @@ proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
 		break;
 	case OPT_ORIGIN_TOKEN:
 		o->origin_token = optarg;
+		break;
+	case OPT_VERIFY:
+		if (strcmp(optarg, "auto") == 0)
+			o->dc.verify = VERIFY_AUTO;
+		else if (strcmp(optarg, "require") == 0)
+			o->dc.verify = VERIFY_REQUIRE;
+		else if (strcmp(optarg, "off") == 0)
+			o->dc.verify = VERIFY_OFF;
+		else
+			opts_die("--verify", "'%s' is not auto, require or off",
+			    optarg);
+		break;
+	case OPT_SHA256:
+		if (digest_hex_parse(optarg, o->sha256) == -1)
+			opts_die(
+			    "--sha256", "'%s' is not 64 hex digits", optarg);
+		o->has_sha256 = 1;
 		break;
 	default:
 		opts_bad_option(argv, ch);
@@ -584,7 +619,8 @@ proxy_fetch(struct proxy_opts *o)
 	    .what = o->fetch,
 	    .origin = px.origin,
 	    .dir = o->dir,
-	    .out = o->fetch_out};
+	    .out = o->fetch_out,
+	    .sha256 = o->has_sha256 ? o->sha256 : NULL};
 	return fetchcmd_run(&f);
 }
 
