@@ -143,6 +143,16 @@ start_origin "$T/lie.bin" lie.bin --repr-digest "$good" --mode flip \
 must_cmp "$PROXY_DIR/lie.bin" "$T/lie.bin" "a flipped chunk caught by the digest"
 must_equal "$(ostat heads)" 2 "flipped chunk: started over once"
 stop_origin
+# No digest on the first HEAD (a hash not done yet): asked again before
+# the rename, and verified.
+rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
+start_origin "$T/lie.bin" lie.bin --repr-digest "$good" --digest-from 2
+"$HAULPROXY" --fetch lie.bin -o "$ORIGIN_URL" -D "$PROXY_DIR" --no-gzip \
+    >"$T/out" 2>"$T/err" || fail "digest on the second HEAD: $(cat "$T/err")"
+must_equal "$(cat "$T/out")" "sha-256: $(hex "$T/lie.bin")" \
+    "verified with the digest of the HEAD before the rename"
+must_equal "$(ostat heads)" 2 "one HEAD more before the rename"
+stop_origin
 # A malformed Repr-Digest is ignored; require then has nothing to check.
 rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
 start_origin "$T/lie.bin" lie.bin --repr-digest "sha-256=:notbase64"

@@ -30,7 +30,8 @@ second per response.  --head-delay sleeps before answering HEAD.
 --etag weak sends a weak ETag (W/"..."), --etag none none at all: then
 only Last-Modified identifies the file (If-Range compares it).
 --repr-digest VALUE sends "Repr-Digest: VALUE" with every HEAD and GET
-(the value as given: right, wrong or malformed).
+(the value as given: right, wrong or malformed); with --digest-from N
+only from the Nth HEAD on (a file whose hash is not done at first).
 
 GET /stats is JSON: heads, gets, bad, good, bytes (body bytes sent for
 /download/), resets, gzip_asked, ranges (distinct ranges asked).
@@ -172,7 +173,8 @@ class Handler(BaseHTTPRequestHandler):
             self.simple(404, "not found\n")
             return
         common = {"Last-Modified": lm, "Accept-Ranges": "bytes"}
-        if opts.repr_digest:
+        if opts.repr_digest and (self.command != "HEAD" or
+                                 stats["heads"] + 1 >= opts.digest_from):
             common["Repr-Digest"] = opts.repr_digest
         if opts.etag == "strong":
             common["ETag"] = etag
@@ -353,6 +355,7 @@ def main():
                    default="strong")
     p.add_argument("--bomb-size", type=int, default=64 << 20)
     p.add_argument("--repr-digest", default="")
+    p.add_argument("--digest-from", type=int, default=1)
     opts = p.parse_args()
     # A background job of sh starts with SIGINT and SIGQUIT ignored: die
     # at once on any stop signal (lib.sh's cleanup sends SIGQUIT).

@@ -33,6 +33,7 @@ enum dl_state {
 	DL_HEAD,    /* asking HEAD */
 	DL_PREPARE, /* HEAD answered: the tick looks at what is stored */
 	DL_RUN,     /* fetching chunks */
+	DL_REHEAD,  /* all in, the first HEAD had no digest: asking again */
 	DL_DONE,
 };
 
@@ -102,6 +103,7 @@ struct download {
 	int restart;                 /* set: start over from HEAD */
 	struct digest_set origin_dg; /* the HEAD's Repr-Digest, if any */
 	unsigned digest_restarts;    /* starts over for a mismatch: 1 max */
+	int reheaded;                /* the HEAD before the rename was sent */
 	int have_actual;             /* actual is the finished file's */
 	unsigned char actual[DIGEST_SHA256_LEN];
 	TAILQ_HEAD(, waiter) waiters;

@@ -67,6 +67,9 @@ static int verify_against(struct download *, const struct digest_set *,
 static int verify_mismatch(struct download *, const char *, const char *);
 static void head_start(struct download *);
 static void head_retry_cb(evutil_socket_t, short, void *);
+static const char *head_recheck(
+    struct download *, const struct httphdr_fields *);
+static void rehead_done(struct download *);
 static int head_fields_cb(void *, int, const struct httphdr_fields *);
 static int head_body_cb(void *, const char *, size_t);
 static void head_done_cb(void *, enum hc_err, const char *);
@@ -539,6 +542,51 @@ head_take(struct download *d, const struct httphdr_fields *h)
 }
 
 /*
+ * The HEAD before the rename (DL_REHEAD): the same file (size and
+ * validator as the first HEAD said), and its digest now.  NULL, or
+ * "changed".
+ */
+static const char *
+head_recheck(struct download *d, const struct httphdr_fields *h)
+{
+	char validator[sizeof(d->validator)];
+	uint64_t size = d->size;
+	int is_etag = d->validator_is_etag;
+
+	memcpy(validator, d->validator, sizeof(validator));
+	if (head_take(d, h) != NULL || d->size != size ||
+	    strcmp(d->validator, validator) != 0) {
+		d->size = size;
+		memcpy(d->validator, validator, sizeof(validator));
+		d->validator_is_etag = is_etag;
+		memset(&d->origin_dg, 0, sizeof(d->origin_dg));
+		return "changed";
+	}
+	return NULL;
+}
+
+/*
+ * The HEAD before the rename is answered: the file changed (start over),
+ * or go on to verify with whatever digest it brought; no answer at all
+ * is no reason to fail a complete download: it goes on without one.
+ */
+static void
+rehead_done(struct download *d)
+{
+	struct head *h = &d->head;
+
+	if (h->code == 200 && strcmp(h->bad, "changed") == 0) {
+		d->state = DL_RUN;
+		d->restart = 1;
+	} else {
+		d->state = DL_RUN;
+		if (h->code != 200)
+			memset(&d->origin_dg, 0, sizeof(d->origin_dg));
+	}
+	download_kick(d);
+}
+
+/*
  * The HEAD's answer: its fields are only valid during this call, so what
  * is needed is taken now.  hclient knows an answer to HEAD has no body,
  * so the connection stays open for the next HEAD of this download.
@@ -550,7 +598,13 @@ head_fields_cb(void *arg, int code, const struct httphdr_fields *h)
 	const char *bad;
 
 	d->head.code = code;
-	if (code == 200 && (bad = head_take(d, h)) != NULL)
+	if (code == 200 && d->state == DL_REHEAD)
+		bad = head_recheck(d, h);
+	else if (code == 200)
+		bad = head_take(d, h);
+	else
+		bad = NULL;
+	if (bad != NULL)
 		snprintf(d->head.bad, sizeof(d->head.bad), "%s", bad);
 	return 0;
 }
@@ -570,6 +624,10 @@ head_done_cb(void *arg, enum hc_err err, const char *why)
 	if (!h->busy)
 		return; /* cancelled by us */
 	h->busy = 0;
+	if (d->state == DL_REHEAD) {
+		rehead_done(d);
+		return;
+	}
 	if (h->code == 0)
 		head_failed(d, err, why);
 	else if (h->code == 404 || h->code == 410)
@@ -967,6 +1025,14 @@ download_verify(struct download *d, char *out)
 	snprintf(out, 65, "none");
 	origin = download_conf.verify != VERIFY_OFF &&
 	    (o->has_sha256 || o->has_sha512);
+	/* SPEC: no digest yet (a file just published, its hash not done):
+	 * ask once more before the rename. */
+	if (download_conf.verify != VERIFY_OFF && !origin && !d->reheaded) {
+		d->reheaded = 1;
+		d->state = DL_REHEAD;
+		head_start(d);
+		return 1;
+	}
 	TAILQ_FOREACH(w, &d->waiters, entry)
 		if (w->has_want && caller == NULL)
 			caller = w->want;
