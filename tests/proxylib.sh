@@ -254,7 +254,9 @@ stop_origin()
 # of 127.0.0.1, everything (pid, logs, temp paths) inside $T/nginx.N;
 # with "gzip": gzip on for text/plain, whatever the size.  Sets NPORT,
 # NGINX_PID, NGINX_LOG, NGINX_URL.  For TLS: NGINX_SCHEME=https,
-# NGINX_LISTEN_EXTRA=ssl, NGINX_SERVER_EXTRA="ssl_certificate ...;".
+# NGINX_LISTEN_EXTRA=ssl, NGINX_SERVER_EXTRA="ssl_certificate ...;".  As a
+# load balancer: NGINX_HTTP_EXTRA="upstream ... { }" and NGINX_LOCATION
+# (what /download/ does instead of serving $ROOT).
 start_nginx()
 {
 	[ -x "$NGINX" ] || fail "nginx is required at $NGINX \
@@ -293,10 +295,11 @@ http {
 	sendfile on;
 	keepalive_requests 100000;
 	$_gz
+	${NGINX_HTTP_EXTRA:-}
 	server {
 		listen 127.0.0.1:$NPORT ${NGINX_LISTEN_EXTRA:-};
 		${NGINX_SERVER_EXTRA:-}
-		location /download/ { alias $ROOT/; }
+		location /download/ { ${NGINX_LOCATION:-alias $ROOT/;} }
 	}
 }
 EOF
