@@ -104,6 +104,8 @@ struct download {
 	struct digest_set origin_dg; /* the HEAD's Repr-Digest, if any */
 	unsigned digest_restarts;    /* starts over for a mismatch: 1 max */
 	int reheaded;                /* the HEAD before the rename was sent */
+	struct phash *ph;            /* hashing the part file as it grows */
+	uint32_t hash_next;          /* first chunk not handed to ph */
 	int have_actual;             /* actual is the finished file's */
 	unsigned char actual[DIGEST_SHA256_LEN];
 	TAILQ_HEAD(, waiter) waiters;

@@ -38,6 +38,7 @@
 
 #include "dlpriv.h"
 #include "hclient.h"
+#include "phash.h"
 #include "httphdr.h"
 #include "log.h"
 #include "stats.h"
@@ -59,6 +60,8 @@ static int prepare_resume(struct download *, struct journal *);
 static int prepare_fresh(struct download *, int);
 static int prepare_journal(struct download *, int);
 static void prepare_chunks(struct download *);
+static void hash_start(struct download *);
+static void hash_advance(struct download *);
 static void part_verify(struct download *);
 static void download_schedule(struct download *);
 static void download_finish(struct download *);
@@ -378,6 +381,7 @@ download_free(struct download *d)
 	if (d->jfd != -1)
 		close(d->jfd);
 	journal_free(&d->j);
+	phash_free(d->ph);
 	free(d->chunks);
 	free(d->f);
 	free(d->origin.host);
@@ -888,8 +892,54 @@ prepare_chunks(struct download *d)
 	d->done_bytes = d->resumed_from;
 	d->unsynced_bytes = 0;
 	gzauto_init(&d->gz, download_conf.parallel);
+	hash_start(d);
 	d->state = DL_RUN;
 	download_kick(d);
+}
+
+/*
+ * SPEC "Integrity": unless nothing can be verified (--verify off and no
+ * caller's digest), a thread hashes the part file's contiguous prefix of
+ * written chunks as it grows (phash.c), so the check at the end waits
+ * only for the last chunks.  Without a thread, download_verify reads the
+ * file back instead.
+ */
+static void
+hash_start(struct download *d)
+{
+	struct waiter *w;
+	int want = download_conf.verify != VERIFY_OFF;
+
+	TAILQ_FOREACH(w, &d->waiters, entry)
+		want = want || w->has_want;
+	phash_free(d->ph);
+	d->ph = NULL;
+	d->hash_next = 0;
+	if (!want)
+		return;
+	d->ph = phash_new(d->part_fd,
+	    d->origin_dg.has_sha512 && download_conf.verify != VERIFY_OFF);
+	hash_advance(d);
+}
+
+/* Hand the thread the chunks written right after its prefix. */
+static void
+hash_advance(struct download *d)
+{
+	uint32_t c = d->hash_next;
+
+	if (d->ph == NULL)
+		return;
+	while (c < d->j.nchunks &&
+	    (d->chunks[c].state == CHUNK_WRITTEN ||
+	        d->chunks[c].state == CHUNK_DURABLE))
+		c++;
+	if (c == d->hash_next)
+		return;
+	d->hash_next = c;
+	phash_advance(d->ph,
+	    c == d->j.nchunks ? d->size
+	                      : (uint64_t)c * download_conf.chunk_size);
 }
 
 /* Give every idle fetcher the next chunk nobody has. */
@@ -917,6 +967,8 @@ download_written(struct download *d, uint32_t c, uint32_t crc)
 	d->chunks[c].state = CHUNK_WRITTEN;
 	d->chunks[c].crc = crc;
 	d->nwritten++;
+	if (c == d->hash_next)
+		hash_advance(d);
 	d->done_bytes += len;
 	d->unsynced_bytes += len;
 	if (d->unsynced_bytes >= SYNC_BYTES) {
@@ -1007,6 +1059,25 @@ out:
 }
 
 /*
+ * The finished part file's digests into d->actual (and sha512): from the
+ * thread that hashed it as it grew, or, without one (or one that
+ * failed, or lacks the SHA-512 asked for), read back once here.
+ */
+static int
+hash_result(struct download *d, unsigned char *sha512)
+{
+	struct phash *ph = d->ph;
+	int r;
+
+	d->ph = NULL;
+	r = ph != NULL ? phash_finish(ph, d->size, d->actual, sha512) : -1;
+	phash_free(ph);
+	if (r == 0)
+		return 0;
+	return part_hash(d, d->actual, sha512);
+}
+
+/*
  * SPEC "Integrity", before the rename: the finished part file against
  * the origin's digest (unless --verify off), or the first caller's when
  * it is the only one.  0: verified or nothing to verify (hex in out);
@@ -1044,8 +1115,7 @@ download_verify(struct download *d, char *out)
 		    "Repr-Digest");
 		return -1;
 	}
-	if (part_hash(d, d->actual, origin && o->has_sha512 ? sha512 : NULL) ==
-	    -1) {
+	if (hash_result(d, origin && o->has_sha512 ? sha512 : NULL) == -1) {
 		download_fail(d, 500, "reading %s back to verify it: %s",
 		    d->part, strerror(errno));
 		return -1;
