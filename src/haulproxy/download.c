@@ -898,17 +898,20 @@ prepare_chunks(struct download *d)
 }
 
 /*
- * SPEC "Integrity": unless nothing can be verified (--verify off and no
- * caller's digest), a thread hashes the part file's contiguous prefix of
- * written chunks as it grows (phash.c), so the check at the end waits
- * only for the last chunks.  Without a thread, download_verify reads the
- * file back instead.
+ * SPEC "Integrity": when there is a digest to check (the origin's, unless
+ * --verify off, or a caller's), a thread hashes the part file's
+ * contiguous prefix of written chunks as it grows (phash.c), so the check
+ * at the end waits only for the last chunks.  Otherwise no CPU goes to
+ * hashing: an origin without digests (nginx) costs nothing, and when the
+ * HEAD before the rename brings one after all, download_verify reads
+ * the file back instead.
  */
 static void
 hash_start(struct download *d)
 {
 	struct waiter *w;
-	int want = download_conf.verify != VERIFY_OFF;
+	int want = download_conf.verify != VERIFY_OFF &&
+	    (d->origin_dg.has_sha256 || d->origin_dg.has_sha512);
 
 	TAILQ_FOREACH(w, &d->waiters, entry)
 		want = want || w->has_want;
