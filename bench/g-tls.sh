@@ -76,26 +76,32 @@ scenario_g()
 
 g_table()
 {
-	local hw cw hs
+	local hw cw hs m lo hi ms los his
 	hw=$(med g.haulproxy.wall)
 	cw=$(med g.curl.wall)
-	printf '  %-22s %17s %15s %12s %12s %8s\n' "download over https" "wall s" \
-	    "client CPU s" "handshakes" "resumed" "speed"
+	printf '  %-22s %17s %17s %13s %11s %8s %8s %7s\n' "download over https" \
+	    "wall s" "wall+fsync s" "client CPU s" "handshakes" "resumed" \
+	    "speed" "+fsync"
 	for cl in haulproxy curl; do
 		[ "$(med g.$cl.wall)" = "-" ] && { skip "$cl: did not run"; continue; }
 		read -r m lo hi < <(stats g.$cl.wall)
-		printf '  %-22s %17s %15s %12s %12s %8s\n' "$cl" \
+		read -r ms los his < <(stats g.$cl.walls)
+		printf '  %-22s %17s %17s %13s %11s %8s %8s %7s\n' "$cl" \
 		    "$(fmt "$m" 2) ($(fmt "$lo" 2)-$(fmt "$hi" 2))" \
+		    "$(fmt "$ms" 2) ($(fmt "$los" 2)-$(fmt "$his" 2))" \
 		    "$(fmt "$(med g.$cl.cpu)" 2)" "$(med g.$cl.hs)" \
 		    "$(med g.$cl.reused)" \
-		    "$([ "$cl" = curl ] && ratio "$cw" "$hw")"
+		    "$([ "$cl" = curl ] && ratio "$cw" "$hw")" \
+		    "$([ "$cl" = curl ] && ratio "$(med g.curl.walls)" "$(med g.haulproxy.walls)")"
 	done
 	note "haulproxy --fetch -j 4 (default) and curl, both verifying with --cacert, from nginx ssl (2 workers)."
 	note "handshakes: connections nginx logged for the download; resumed: of those, with a resumed session."
 	note "speed = curl wall / haulproxy wall (> 1: haul faster); haulproxy's wall includes its fsync and rename."
 	check "g. hauld/nginx 512 KiB ranges over TLS, 64 conns" "$(ratio "$(med g512.64.hauld)" "$(med g512.64.nginx)")" ">=" 1.00
 	check "g. hauld/nginx 4 KiB ranges over TLS, 64 conns" "$(ratio "$(med g4k.64.hauld)" "$(med g4k.64.nginx)")" ">=" 1.00
+	note "+fsync: each client's wall plus an fsync of the file right after it (haulproxy syncs as it goes; curl leaves dirty pages)."
 	check "g. haulproxy --fetch https speed / curl" "$(ratio "$cw" "$hw")" ">=" 1.00
+	check "g. the same, +fsync" "$(ratio "$(med g.curl.walls)" "$(med g.haulproxy.walls)")" ">=" 1.00 "(info)"
 	hs=$(stats g.haulproxy.hs | awk '{ print $3 }')
 	check "g. handshakes per haulproxy download (max), j=4" "$hs" "<=" 5
 }
