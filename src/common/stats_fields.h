@@ -46,7 +46,12 @@
 	X(digests_computed, STATS_D, COUNTER, "file digests computed")         \
 	X(digests_served, STATS_D, COUNTER, "answers with a Repr-Digest")      \
 	X(digest_verified, STATS_P, COUNTER, "downloads whose digest matched") \
-	X(digest_failed, STATS_P, COUNTER, "digest mismatches seen")
+	X(digest_failed, STATS_P, COUNTER, "digest mismatches seen")           \
+	X(uploads_created, STATS_D, COUNTER, "uploads created")                \
+	X(uploads_completed, STATS_D, COUNTER, "uploads completed")            \
+	X(upload_bytes, STATS_D, COUNTER, "upload body bytes received")        \
+	X(upload_offsets_acked, STATS_D, COUNTER,                              \
+	    "upload offsets acknowledged (durable)")
 
 /*
  * The per-slot columns, a deliberate subset: the SIGUSR1 dump's slot rows,

@@ -61,6 +61,7 @@
 #define SENDFILE_MAX (1 << 30)
 #define CONN_SEG_FAILED (-2)     /* a segment writer's fatal error */
 #define TLS_COPY_BUF (64 * 1024) /* file bytes per pread without kTLS */
+#define BODY_BUF (64 * 1024)     /* request body bytes per read */
 
 /*
  * All a connection holds while idle: the event is in the same allocation
@@ -95,6 +96,8 @@ static void conn_run(struct conn *);
 static int conn_state_handshake(struct conn *);
 static int conn_tls_sniff(struct conn *);
 static int conn_state_reading(struct conn *);
+static int conn_state_body(struct conn *);
+static void conn_body_abort(struct conn *);
 static int conn_state_writing(struct conn *);
 static int conn_state_linger(struct conn *);
 static void conn_reject(struct conn *, int, const char *);
@@ -228,6 +231,7 @@ conn_sleep(struct conn *c)
 	buf_free(&c->out);
 	TAILQ_REMOVE(&w->conns, c, entry);
 	free(c->tbuf);
+	free(c->bbuf);
 	free(c);
 	k->c = NULL;
 	TAILQ_INSERT_TAIL(&conn_idle, k, idle);
@@ -250,10 +254,12 @@ conn_close(struct conn_core *k)
 	struct conn *c = k->c;
 
 	if (c != NULL) {
+		conn_body_abort(c);
 		conn_reset_response(c);
 		buf_free(&c->out);
 		TAILQ_REMOVE(&w->conns, c, entry);
 		free(c->tbuf);
+		free(c->bbuf);
 		free(c);
 	} else {
 		TAILQ_REMOVE(&conn_idle, k, idle);
@@ -417,6 +423,9 @@ conn_run(struct conn *c)
 		case CONN_READING:
 			more = conn_state_reading(c);
 			break;
+		case CONN_BODY:
+			more = conn_state_body(c);
+			break;
 		case CONN_WRITING:
 			more = conn_state_writing(c);
 			break;
@@ -534,10 +543,98 @@ conn_state_reading(struct conn *c)
 		conn_dispatch(c);
 	/*
 	 * The read event stays armed: most responses go out at once and
-	 * reading resumes without an epoll_ctl.
+	 * reading resumes without an epoll_ctl.  An upload reads its body
+	 * first (conn_read_body).
 	 */
+	c->state = c->sink != NULL ? CONN_BODY : CONN_WRITING;
+	return 1;
+}
+
+void
+conn_read_body(
+    struct conn *c, uint64_t len, const struct conn_sink *sink, void *arg)
+{
+	const char *conn_hdr = httpreq_header(&c->req, "Connection");
+
+	c->sink = sink;
+	c->sink_arg = arg;
+	c->body_left = len;
+	/* The body is read whole: the connection may serve another. */
+	if (c->req.minor >= 1)
+		c->keepalive = !httphdr_has_token(conn_hdr, "close");
+	else
+		c->keepalive = httphdr_has_token(conn_hdr, "keep-alive");
+	if (c->w->stopping)
+		c->keepalive = 0;
+	c->deadline_ms = now_ms() + (uint64_t)heritage.timeout_s * 1000;
+}
+
+/*
+ * CONN_BODY: hand the body to the sink, the bytes already read after
+ * the head first (they then count as part of the head for what follows
+ * it), then reads of at most what is left, so a pipelined request stays
+ * in the socket.  --timeout bounds each wait for more.
+ */
+static int
+conn_state_body(struct conn *c)
+{
+	const struct conn_sink *sink = c->sink;
+	size_t have, n;
+	ssize_t got;
+
+	have = c->in_len > c->req.head_len ? c->in_len - c->req.head_len : 0;
+	if (have > 0 && c->body_left > 0) {
+		n = have < c->body_left ? have : (size_t)c->body_left;
+		c->body_left -= n;
+		c->req.head_len += n;
+		if (sink->data(
+		        c, c->sink_arg, c->in + c->req.head_len - n, n) == -1)
+			goto refused;
+	}
+	while (c->body_left > 0) {
+		if (c->bbuf == NULL && (c->bbuf = malloc(BODY_BUF)) == NULL) {
+			conn_free(c); /* done(0) runs there */
+			return 0;
+		}
+		n = c->body_left < BODY_BUF ? (size_t)c->body_left : BODY_BUF;
+		got = conn_io_read(c, c->bbuf, n);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1 && errno == EAGAIN) {
+			conn_arm(c->core, conn_want(c->core, EV_READ),
+			    (uint64_t)heritage.timeout_s * 1000);
+			return 0;
+		}
+		if (got <= 0) {
+			conn_free(c); /* EOF or reset: done(0) runs there */
+			return 0;
+		}
+		stats_add(c->w->slot, STATS_upload_bytes, (uint64_t)got);
+		c->body_left -= (uint64_t)got;
+		if (sink->data(c, c->sink_arg, c->bbuf, (size_t)got) == -1)
+			goto refused;
+	}
+	c->sink = NULL;
+	sink->done(c, c->sink_arg, 1);
 	c->state = CONN_WRITING;
 	return 1;
+refused:
+	c->sink = NULL;
+	c->keepalive = 0; /* the rest of the body is not read */
+	c->state = CONN_WRITING;
+	return 1;
+}
+
+/* The connection goes with a body half read: the sink hears of it. */
+static void
+conn_body_abort(struct conn *c)
+{
+	const struct conn_sink *sink = c->sink;
+
+	if (sink == NULL)
+		return;
+	c->sink = NULL;
+	sink->done(c, c->sink_arg, 0);
 }
 
 /* A head that does not parse: answer status with why, then close. */
@@ -1067,47 +1164,49 @@ conn_date(void)
 	return date;
 }
 
+/* The reason phrases of the statuses hauld answers with. */
+static const struct {
+	int status;
+	const char *reason;
+} conn_reasons[] = {
+    {200, "OK"},
+    {201, "Created"},
+    {204, "No Content"},
+    {206, "Partial Content"},
+    {304, "Not Modified"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {411, "Length Required"},
+    {412, "Precondition Failed"},
+    {413, "Content Too Large"},
+    {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Range Not Satisfiable"},
+    {423, "Locked"},
+    {431, "Request Header Fields Too Large"},
+    {460, "Checksum Mismatch"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+    {507, "Insufficient Storage"},
+};
+
 const char *
 conn_reason(int status)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 206:
-		return "Partial Content";
-	case 304:
-		return "Not Modified";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 412:
-		return "Precondition Failed";
-	case 414:
-		return "URI Too Long";
-	case 416:
-		return "Range Not Satisfiable";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 501:
-		return "Not Implemented";
-	case 503:
-		return "Service Unavailable";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Unknown";
-	}
+	size_t i;
+
+	for (i = 0; i < sizeof(conn_reasons) / sizeof(conn_reasons[0]); i++)
+		if (conn_reasons[i].status == status)
+			return conn_reasons[i].reason;
+	return "Unknown";
 }
 
 void

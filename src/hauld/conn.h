@@ -32,6 +32,7 @@ struct seg {
 enum conn_state {
 	CONN_HANDSHAKE, /* TLS: before the first request */
 	CONN_READING,   /* waiting for / reading a request head */
+	CONN_BODY,      /* handing a request body to serve.c (uploads) */
 	CONN_WRITING,   /* sending a response */
 	CONN_LINGER,    /* response sent; draining input before close */
 };
@@ -46,6 +47,7 @@ enum conn_state {
  * when the connection goes idle with nothing buffered.
  */
 struct conn_core;
+struct conn_sink;
 
 struct conn {
 	TAILQ_ENTRY(conn) entry; /* on w->conns: connections not idle */
@@ -71,6 +73,11 @@ struct conn {
 	char peer[48];     /* the address as text, made when needed */
 	int peer_verified; /* TLS: a client certificate was verified */
 	int tls_sniffed;   /* TLS: the first bytes were looked at */
+	/* A request body being read (conn_read_body). */
+	const struct conn_sink *sink;
+	void *sink_arg;
+	uint64_t body_left;
+	char *bbuf;
 	/* TLS without kTLS: file bytes read, not yet all encrypted. */
 	char *tbuf;
 	size_t tbuf_off, tbuf_len;
@@ -93,6 +100,24 @@ void conn_free(struct conn *);
 int conn_evict_idle(const struct worker *);
 /* Graceful stop: close every idle connection after a short linger. */
 void conn_linger_idle(const struct worker *);
+
+/*
+ * A request body, for uploads: serve.c calls conn_read_body from its
+ * handler instead of answering; len bytes (Content-Length) are then
+ * handed to data() as they arrive, bytes already read after the head
+ * first, never more than len, and done() runs once: with 1 when all
+ * came (it makes the answer), or 0 when the connection ended, timed out
+ * or was closed first (no answer: the connection goes).  data() returns
+ * 0 to go on, or -1 having made an answer itself (an error): the rest
+ * of the body is not read and the connection closes after the answer;
+ * done() does not run then.
+ */
+struct conn_sink {
+	int (*data)(struct conn *, void *arg, const char *, size_t);
+	void (*done)(struct conn *, void *arg, int complete);
+};
+void conn_read_body(
+    struct conn *, uint64_t len, const struct conn_sink *, void *arg);
 
 /* Response building, used by serve.c. */
 void conn_status(struct conn *, int status);

@@ -36,6 +36,7 @@
 #include "proc.h"
 #include "stats.h"
 #include "tls.h"
+#include "upload.h"
 #include "util.h"
 
 struct heritage heritage;
@@ -56,6 +57,7 @@ static void hauld_root(void);
 static void hauld_mime(void);
 static void hauld_listen(const struct hauld_opts *);
 static void hauld_tls(void);
+static void hauld_upload(void);
 static void hauld_auth(void);
 static void hauld_sign(void) __attribute__((noreturn));
 static void fd_limit(void);
@@ -70,6 +72,8 @@ enum {
 	OPT_URL_KEY,
 	OPT_SIGN,
 	OPT_TTL,
+	OPT_UPLOAD_MAX,
+	OPT_UPLOAD_EXPIRE,
 };
 
 /* --sign and --ttl: print a signed URL and exit. */
@@ -93,6 +97,9 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"url-key", required_argument, NULL, OPT_URL_KEY},
     {"sign", required_argument, NULL, OPT_SIGN},
     {"ttl", required_argument, NULL, OPT_TTL},
+    {"upload-dir", required_argument, NULL, 'U'},
+    {"upload-max", required_argument, NULL, OPT_UPLOAD_MAX},
+    {"upload-expire", required_argument, NULL, OPT_UPLOAD_EXPIRE},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
     {"pidfile", required_argument, NULL, 'P'},
@@ -112,6 +119,8 @@ usage(FILE *f, int status)
 	    "             [--tls-cert file --tls-key file [--tls-client-ca "
 	    "file]]\n"
 	    "             [--auth-tokens file] [--url-key file]\n"
+	    "             [-U upload-dir [--upload-max bytes] "
+	    "[--upload-expire secs]]\n"
 	    "       hauld --url-key file --sign path [--ttl secs]\n"
 	    "      --auth-tokens file        bearer tokens, one a line\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
@@ -132,6 +141,10 @@ usage(FILE *f, int status)
 	    "      --tls-client-ca file      require client certificates "
 	    "from these CAs\n"
 	    "      --ttl secs                --sign's validity [3600]\n"
+	    "  -U, --upload-dir dir          accept tus uploads into dir\n"
+	    "      --upload-expire secs      unfinished uploads expire "
+	    "[86400]\n"
+	    "      --upload-max bytes        largest upload [none]\n"
 	    "  -u, --user user               drop privileges after binding\n"
 	    "      --url-key file            keys for signed URLs, one a line\n"
 	    "  -V, --version                 print the version\n"
@@ -173,6 +186,7 @@ main(int argc, char *argv[])
 		    heritage.gid);
 	hauld_mime();
 	hauld_tls();
+	hauld_upload();
 	hauld_listen(&o);
 	fd_limit();
 
@@ -211,10 +225,11 @@ hauld_options(struct hauld_opts *o, int argc, char *argv[])
 	heritage.gzip_level = 1;
 	heritage.access_fd = -1;
 	heritage.death_fd = -1;
+	heritage.upload_expire = 86400;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":p:b:r:w:c:t:g:z:Z:l:s:P:u:dvhV",
-	            longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv,
+	            ":p:b:r:w:c:t:g:z:Z:l:s:P:u:U:dvhV", longopts, NULL)) != -1)
 		hauld_option(o, ch, argv);
 	if (optind < argc) {
 		fprintf(
@@ -267,6 +282,9 @@ hauld_option(struct hauld_opts *o, int ch, char *argv[])
 	case 'u':
 		heritage.user = optarg;
 		break;
+	case 'U':
+		heritage.upload_dir = optarg;
+		break;
 	case 'd':
 		heritage.daemon = 1;
 		break;
@@ -310,6 +328,14 @@ hauld_long_option(int ch, char *argv[])
 		break;
 	case OPT_TTL:
 		sign_ttl = opts_int("--ttl", optarg, 1, 10L * 365 * 86400);
+		break;
+	case OPT_UPLOAD_MAX:
+		heritage.upload_max =
+		    opts_size("--upload-max", optarg, 1, INT64_MAX);
+		break;
+	case OPT_UPLOAD_EXPIRE:
+		heritage.upload_expire =
+		    opts_int("--upload-expire", optarg, 60, 10L * 365 * 86400);
 		break;
 	default:
 		opts_bad_option(argv, ch);
@@ -409,6 +435,30 @@ hauld_auth(void)
 	}
 	if (sign_path != NULL && heritage.url_keys == NULL)
 		opts_die("--sign", "needs --url-key");
+}
+
+/*
+ * -U: writes need credentials (SPEC "Uploads"): refused without an
+ * authorization option, before anything binds.
+ */
+static void
+hauld_upload(void)
+{
+	char err[512];
+
+	if (heritage.upload_dir == NULL) {
+		if (heritage.upload_max > 0)
+			opts_die("--upload-max", "goes with -U");
+		return;
+	}
+	if (heritage.auth_tokens == NULL && heritage.url_keys == NULL &&
+	    heritage.tls_client_ca == NULL)
+		opts_die("-U",
+		    "uploads need credentials: give --auth-tokens, "
+		    "--url-key or --tls-client-ca");
+	heritage.upload_dir = proc_absolute(heritage.upload_dir);
+	if (upload_init(heritage.upload_dir, err, sizeof(err)) == -1)
+		opts_die("-U", "%s", err);
 }
 
 /* --sign PATH: the signed target, valid for --ttl seconds, and exit. */

@@ -33,6 +33,9 @@ struct heritage {
 	const char *tls_client_ca;    /* NULL: no client certificates */
 	const char *auth_tokens_path; /* --auth-tokens, absolute */
 	const char *url_key_path;     /* --url-key, absolute */
+	const char *upload_dir;       /* -U; NULL: no uploads */
+	uint64_t upload_max;          /* --upload-max; 0: none */
+	int64_t upload_expire;        /* --upload-expire, seconds */
 
 	/* Opened by the master. */
 	int root_fd;                  /* O_PATH directory of --root */

@@ -36,6 +36,7 @@
 #include "path.h"
 #include "range.h"
 #include "serve.h"
+#include "upload.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -43,6 +44,7 @@ enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
 
 struct serve_file;
 static int serve_route_is(const char *, const char *);
+static int serve_has_segment(const char *, const char *);
 static void serve_digest(struct serve_file *);
 static int serve_authorized(struct conn *, const char *);
 static void serve_download(struct conn *, const char *);
@@ -91,6 +93,12 @@ serve_request(struct conn *c)
 	}
 	if (!serve_route_is(t, "/healthz") && !serve_authorized(c, t))
 		return;
+	if (heritage.upload_dir != NULL &&
+	    (serve_route_is(t, "/uploads") ||
+	        strncmp(t, "/uploads/", 9) == 0)) {
+		upload_request(c, t);
+		return;
+	}
 	get_or_head = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 	if (!serve_route_is(t, "/metrics") && !serve_route_is(t, "/healthz") &&
 	    strncmp(t, "/download/", 10) != 0) {
@@ -152,6 +160,19 @@ serve_authorized(struct conn *c, const char *t)
 	conn_header(c, "Content-Length", "%zu", sizeof(body) - 1);
 	conn_end_head(c);
 	conn_body_mem(c, body, sizeof(body) - 1);
+	return 0;
+}
+
+/* Whether the relative path rel has seg as one of its segments. */
+static int
+serve_has_segment(const char *rel, const char *seg)
+{
+	size_t n = strlen(seg);
+	const char *p;
+
+	for (p = rel; (p = strstr(p, seg)) != NULL; p += n)
+		if ((p == rel || p[-1] == '/') && (p[n] == '\0' || p[n] == '/'))
+			return 1;
 	return 0;
 }
 
@@ -410,6 +431,11 @@ serve_file_open(struct conn *c, const char *rest, struct serve_file *f)
 		}
 		snprintf(body, sizeof(body), "bad path: %s", err);
 		conn_simple(c, 400, body);
+		return -1;
+	}
+	/* SPEC "Uploads": the upload state directory is never served. */
+	if (heritage.upload_dir != NULL && serve_has_segment(f->rel, ".haul")) {
+		conn_simple(c, 404, "not found");
 		return -1;
 	}
 	if ((f->fd = serve_open(f->rel)) == -1) {
