@@ -2,7 +2,8 @@
 # make start-tls: both daemons over TLS with authorization, in the
 # foreground, with a throwaway CA, certificate, token and URL key made
 # under BUILDDIR/start-tls (kept between runs; delete it for new ones):
-#   hauld      https://localhost:8443  (files/, --auth-tokens, --url-key)
+#   hauld      https://localhost:8443  (files/, --auth-tokens, --url-key,
+#              tus uploads into uploads-tls/)
 #   haulproxy  https://localhost:8889  (downloads-tls/, fetching from hauld
 #              over https with --cacert and --origin-token; its own API
 #              behind the same token)
@@ -26,10 +27,10 @@ if [ ! -s "$d/token" ]; then
 	openssl rand -hex 32 >"$d/url.key"
 fi
 token=$(cat "$d/token")
-mkdir -p downloads-tls
+mkdir -p downloads-tls uploads-tls
 "$build/src/hauld/hauld" -p 8443 -r "$src/files" -s hauld-tls.stats \
     --tls-cert "$d/srv.pem" --tls-key "$d/srv.key" \
-    --auth-tokens "$d/token" --url-key "$d/url.key" &
+    --auth-tokens "$d/token" --url-key "$d/url.key" -U uploads-tls &
 hauld=$!
 "$build/src/haulproxy/haulproxy" -p 8889 -o https://localhost:8443 \
     --cacert "$d/ca.pem" --origin-token "$d/token" -D downloads-tls \
@@ -60,6 +61,15 @@ Try:
       https://localhost:8889/download/sample.bin
   curl --cacert $d/ca.pem 'https://localhost:8443$signed'   # signed, 1 h
   curl --cacert $d/ca.pem https://localhost:8443/download/sample.bin  # 401
+Upload (tus 1.0) into uploads-tls/:
+  curl --cacert $d/ca.pem -i -X POST -H "Authorization: Bearer $token" \
+      -H "Tus-Resumable: 1.0.0" -H "Upload-Length: 5" \
+      -H "Upload-Metadata: filename $(printf hello.txt | base64)" \
+      https://localhost:8443/uploads/          # 201, Location: ...
+  curl --cacert $d/ca.pem -X PATCH -H "Authorization: Bearer $token" \
+      -H "Tus-Resumable: 1.0.0" -H "Upload-Offset: 0" \
+      -H "Content-Type: application/offset+octet-stream" \
+      --data-binary hello LOCATION
 Ctrl+C stops both.
 MSG
 while kill -0 "$hauld" 2>/dev/null && kill -0 "$proxy" 2>/dev/null; do
