@@ -200,6 +200,33 @@ must_equal "$(code -X PATCH -H "$A" -H "$TR" -H "$OCT" -H 'Upload-Offset: 4' \
     --data-binary 5678 "http://127.0.0.1:$P2/uploads/$id")" 204 "second half on hauld 2"
 must_equal "$(cat "$UP/shared.bin")" 12345678 "shared upload directory"
 
+# Expiry: a request finds it gone (410), and the master's sweep removes
+# the others by itself.
+stop_hauld
+start_hauld -t 3 -U "$UP" --auth-tokens "$T/tokens" --upload-expire 2
+U=$(url /uploads/)
+create 10 x1.bin
+L1=$LOC
+create 10 x2.bin
+L2=$LOC
+must_equal "$(code -X PATCH -H "$A" -H "$TR" -H "$OCT" -H 'Upload-Offset: 0' \
+    --data-binary abc "$L2")" 204 "a PATCH before expiry"
+sleep 3
+must_equal "$(code -I -H "$A" -H "$TR" "$L1")" 410 "an expired upload: 410"
+stop_hauld
+HAUL_SWEEP_SECS=1
+export HAUL_SWEEP_SECS
+start_hauld -t 3 -U "$UP" --auth-tokens "$T/tokens" --upload-expire 2
+unset HAUL_SWEEP_SECS
+id2=${L2##*/}
+gone()
+{
+	[ ! -e "$UP/.haul/$id2.part" ] && [ ! -e "$UP/.haul/$id2.info" ]
+}
+[ -e "$UP/.haul/$id2.info" ] || fail "x2 gone before the sweep"
+until_true 5 gone || fail "the sweep left expired upload $id2"
+U=http://127.0.0.1:$P1/uploads/
+
 # tus-js-client, the tus project's client.
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
 	log "npm or node missing: tus-js-client not run"

@@ -335,7 +335,7 @@ hauld_long_option(int ch, char *argv[])
 		break;
 	case OPT_UPLOAD_EXPIRE:
 		heritage.upload_expire =
-		    opts_int("--upload-expire", optarg, 60, 10L * 365 * 86400);
+		    opts_int("--upload-expire", optarg, 1, 10L * 365 * 86400);
 		break;
 	default:
 		opts_bad_option(argv, ch);

@@ -44,6 +44,7 @@
 #include "proc.h"
 #include "stats.h"
 #include "tls.h"
+#include "upload.h"
 #include "util.h"
 #include "worker.h"
 
@@ -68,10 +69,12 @@ static void master_stop(int);
 static void master_replace(int);
 static void master_dump(int);
 static unsigned master_live(void);
+static void master_sweep_start(void);
 
 static struct {
 	struct event_base *base;
 	struct event *grace, *respawn;
+	struct event *sweep; /* uploads: expired ones go (-U) */
 	struct wproc *procs; /* heritage.stats.slot_count of them */
 	int death_wfd;
 	int stopping;
@@ -112,11 +115,33 @@ master_run(void)
 	if (m.grace == NULL || m.respawn == NULL)
 		fatalx("evtimer_new failed");
 
+	if (heritage.upload_dir != NULL)
+		master_sweep_start();
 	master_fill();
 	log_info("%u workers started", master_live());
 	event_base_dispatch(m.base);
 	log_info("stopped");
 	return 0;
+}
+
+/* -U: expired uploads are removed by the master, on a timer. */
+static void
+master_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	upload_sweep();
+}
+
+static void
+master_sweep_start(void)
+{
+	const char *env = getenv("HAUL_SWEEP_SECS");
+	struct timeval tv = {UPLOAD_SWEEP_SECS, 0};
+
+	if (env != NULL && atoi(env) > 0)
+		tv.tv_sec = atoi(env);
+	m.sweep = event_new(m.base, -1, EV_PERSIST, master_sweep_cb, NULL);
+	if (m.sweep == NULL || event_add(m.sweep, &tv) == -1)
+		fatalx("cannot start the uploads' sweep");
 }
 
 static unsigned

@@ -22,6 +22,7 @@
 #endif
 
 #include <sys/file.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -264,6 +265,51 @@ up_expires_header(struct conn *c, const struct upload *u)
 		return;
 	httphdr_date_format(u->expires, date, sizeof(date));
 	conn_header(c, "Upload-Expires", "%s", date);
+}
+
+void
+upload_sweep(void)
+{
+	char id[ID_LEN + 1], info[64];
+	struct upload u;
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t len;
+	DIR *dir;
+	int fd;
+
+	if (up_statefd == -1 ||
+	    (fd = openat(
+	         up_statefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (dir = fdopendir(fd)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < ID_LEN + 5 || e->d_name[ID_LEN] != '.')
+			continue;
+		memcpy(id, e->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		if (strcmp(e->d_name + ID_LEN, ".info") == 0) {
+			if (up_load(id, &u) == 0 && !u.done &&
+			    u.expires <= now) {
+				up_remove(&u, 1);
+				log_info("upload %s expired: removed", id);
+			}
+			continue;
+		}
+		/* A crash's leftovers: a temporary info, a lone part. */
+		if (fstatat(up_statefd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		        -1 ||
+		    st.st_mtime > now - 3600)
+			continue;
+		snprintf(info, sizeof(info), "%s.info", id);
+		if (strncmp(e->d_name + ID_LEN, ".info.", 6) == 0 ||
+		    (strcmp(e->d_name + ID_LEN, ".part") == 0 &&
+		        faccessat(up_statefd, info, F_OK, 0) == -1))
+			unlinkat(up_statefd, e->d_name, 0);
+	}
+	closedir(dir);
 }
 
 /* ------------------------------------------------------------ routes */
