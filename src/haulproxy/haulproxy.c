@@ -30,6 +30,7 @@
 #include "digest.h"
 #include "download.h"
 #include "fetchcmd.h"
+#include "pushcmd.h"
 #include "listen.h"
 #include "log.h"
 #include "opts.h"
@@ -61,6 +62,8 @@ struct proxy_opts {
 	const char *tls_cert, *tls_key, *tls_client_ca;
 	/* Authorization: of our API, and ours at the origin. */
 	const char *auth_tokens, *url_key, *origin_token;
+	/* --upload FILE [--as NAME] [--upload-endpoint URL] */
+	const char *upload, *upload_as, *upload_endpoint;
 	/* --sha256: the digest --fetch's file must have. */
 	int has_sha256;
 	unsigned char sha256[DIGEST_SHA256_LEN];
@@ -82,13 +85,18 @@ enum {
 	OPT_ORIGIN_TOKEN,
 	OPT_VERIFY,
 	OPT_SHA256,
+	OPT_UPLOAD,
+	OPT_AS,
+	OPT_UPLOAD_ENDPOINT,
 };
 
 static void usage(FILE *, int) __attribute__((noreturn));
+static void usage_options(FILE *);
 static void version(void) __attribute__((noreturn));
 static void proxy_options(struct proxy_opts *, int, char *[]);
 static void proxy_option(struct proxy_opts *, int, char *[]);
 static void proxy_long_option(struct proxy_opts *, int, char *[]);
+static int proxy_security_option(struct proxy_opts *, int);
 static void proxy_tls(struct proxy_opts *);
 static void proxy_auth(struct proxy_opts *);
 static char *proxy_origin_token(const char *);
@@ -99,6 +107,7 @@ static enum gzip_policy proxy_gzip(const char *);
 static void proxy_prepare(struct proxy_opts *);
 static void proxy_serve(struct proxy_opts *, const int *, int);
 static int proxy_fetch(struct proxy_opts *);
+static int proxy_upload(struct proxy_opts *);
 static int proxy_listen(const struct proxy_opts *, int *);
 static void proxy_stop(int);
 static void proxy_quit(int);
@@ -150,6 +159,9 @@ static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
     {"origin-token", required_argument, NULL, OPT_ORIGIN_TOKEN},
     {"verify", required_argument, NULL, OPT_VERIFY},
     {"sha256", required_argument, NULL, OPT_SHA256},
+    {"upload", required_argument, NULL, OPT_UPLOAD},
+    {"as", required_argument, NULL, OPT_AS},
+    {"upload-endpoint", required_argument, NULL, OPT_UPLOAD_ENDPOINT},
     {"output", required_argument, NULL, 'O'},
     {"access-log", required_argument, NULL, 'l'},
     {"stats-file", required_argument, NULL, 's'},
@@ -176,7 +188,21 @@ usage(FILE *f, int status)
 	    "auto|require|off]\n"
 	    "       haulproxy --fetch name-or-url [-O file] [--sha256 hex] "
 	    "[options]\n"
+	    "       haulproxy --upload file [--as name] [--upload-endpoint "
+	    "url] "
+	    "[options]\n");
+	usage_options(f);
+	exit(status);
+}
+
+/* usage()'s list of options, one a line, in the order of the man page. */
+static void
+usage_options(FILE *f)
+{
+	fprintf(f,
 	    "      --auth-tokens file        bearer tokens for the API\n"
+	    "      --as name                 --upload's name [file's base "
+	    "name]\n"
 	    "  -b, --bind addr               address to listen on [all]\n"
 	    "      --cacert file             CAs for https origins [system]\n"
 	    "      --cert file               client certificate for origins\n"
@@ -211,9 +237,12 @@ usage(FILE *f, int status)
 	    "      --url-key file            keys for signed API URLs\n"
 	    "      --verify auto|require|off check the origin's Repr-Digest "
 	    "[auto]\n"
+	    "      --upload file             push it to origin/uploads/ (tus) "
+	    "and exit\n"
+	    "      --upload-endpoint url     another tus endpoint for "
+	    "--upload\n"
 	    "  -V, --version                 print the version\n"
 	    "  -v, --verbose                 debug messages\n");
-	exit(status);
 }
 
 static void
@@ -243,6 +272,8 @@ main(int argc, char *argv[])
 	proxy_auth(&o);
 	if (o.fetch != NULL)
 		return proxy_fetch(&o);
+	if (o.upload != NULL)
+		return proxy_upload(&o);
 
 	n = proxy_listen(&o, fds);
 	memset(&pc, 0, sizeof(pc));
@@ -322,6 +353,12 @@ proxy_options(struct proxy_opts *o, int argc, char *argv[])
 	}
 	if (o->fetch_out != NULL && o->fetch == NULL)
 		opts_die("-O", "goes with --fetch");
+	if ((o->upload_as != NULL || o->upload_endpoint != NULL) &&
+	    o->upload == NULL)
+		opts_die(o->upload_as ? "--as" : "--upload-endpoint",
+		    "goes with --upload");
+	if (o->upload != NULL && o->fetch != NULL)
+		opts_die("--upload", "not with --fetch");
 	if (o->has_sha256 && o->fetch == NULL)
 		opts_die("--sha256",
 		    "goes with --fetch (the daemon takes "
@@ -387,17 +424,11 @@ proxy_option(struct proxy_opts *o, int ch, char *argv[])
 }
 
 /* The options with a long name only. */
-static void
-proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
+/* The TLS and authorization options (all long only). */
+static int
+proxy_security_option(struct proxy_opts *o, int ch)
 {
 	switch (ch) {
-	case OPT_GZIP:
-	case OPT_NO_GZIP: /* --no-gzip is --gzip never */
-		o->dc.gzip = proxy_gzip(ch == OPT_NO_GZIP ? "never" : optarg);
-		break;
-	case OPT_FETCH:
-		o->fetch = optarg;
-		break;
 	case OPT_CACERT:
 		o->cacert = optarg;
 		break;
@@ -425,6 +456,25 @@ proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
 	case OPT_ORIGIN_TOKEN:
 		o->origin_token = optarg;
 		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void
+proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
+{
+	if (proxy_security_option(o, ch))
+		return;
+	switch (ch) {
+	case OPT_GZIP:
+	case OPT_NO_GZIP: /* --no-gzip is --gzip never */
+		o->dc.gzip = proxy_gzip(ch == OPT_NO_GZIP ? "never" : optarg);
+		break;
+	case OPT_FETCH:
+		o->fetch = optarg;
+		break;
 	case OPT_VERIFY:
 		if (strcmp(optarg, "auto") == 0)
 			o->dc.verify = VERIFY_AUTO;
@@ -435,6 +485,15 @@ proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
 		else
 			opts_die("--verify", "'%s' is not auto, require or off",
 			    optarg);
+		break;
+	case OPT_UPLOAD:
+		o->upload = optarg;
+		break;
+	case OPT_AS:
+		o->upload_as = optarg;
+		break;
+	case OPT_UPLOAD_ENDPOINT:
+		o->upload_endpoint = optarg;
 		break;
 	case OPT_SHA256:
 		if (digest_hex_parse(optarg, o->sha256) == -1)
@@ -457,7 +516,9 @@ proxy_tls(struct proxy_opts *o)
 {
 	char err[512];
 	int https = px.origin.https ||
-	    (o->fetch != NULL && strncasecmp(o->fetch, "https://", 8) == 0);
+	    (o->fetch != NULL && strncasecmp(o->fetch, "https://", 8) == 0) ||
+	    (o->upload_endpoint != NULL &&
+	        strncasecmp(o->upload_endpoint, "https://", 8) == 0);
 
 	if ((o->cert == NULL) != (o->key == NULL))
 		opts_die(o->cert == NULL ? "--key" : "--cert",
@@ -622,6 +683,35 @@ proxy_fetch(struct proxy_opts *o)
 	    .out = o->fetch_out,
 	    .sha256 = o->has_sha256 ? o->sha256 : NULL};
 	return fetchcmd_run(&f);
+}
+
+/* --upload: one push to a tus server, then exit. */
+static int
+proxy_upload(struct proxy_opts *o)
+{
+	static struct pushcmd p;
+	char *ep = NULL;
+
+	if ((px.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	log_setquiet(!o->debug);
+	if (o->upload_endpoint == NULL) {
+		ep = xmalloc(strlen(o->origin_url) + 16);
+		sprintf(ep, "%s%s", o->origin_url,
+		    o->origin_url[strlen(o->origin_url) - 1] == '/'
+		        ? "uploads/"
+		        : "/uploads/");
+	}
+	p = (struct pushcmd){.base = px.base,
+	    .file = o->upload,
+	    .name = o->upload_as,
+	    .endpoint = ep != NULL ? ep : o->upload_endpoint,
+	    .dir = o->dir,
+	    .auth = o->dc.origin_auth,
+	    .tls = o->dc.tls,
+	    .retries = o->dc.retries,
+	    .timeout_s = o->dc.timeout_s};
+	return pushcmd_run(&p);
 }
 
 static int

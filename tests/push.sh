@@ -1,0 +1,105 @@
+# haulproxy --upload (SPEC "Uploads", the pushing side): to hauld with
+# --origin-token, byte for byte (an empty file, a name with a folder),
+# resumed after kill -9 of haulproxy mid-upload, a changed file starting
+# a new upload, and to @tus/server (npm) as another tus 1.0 server.
+# Needs node and npm for the @tus/server part: exits 77 (skip) only when
+# npm is missing.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/proxylib.sh"
+
+TOKEN=push-token-0123456789abcdef
+printf '%s\n' "$TOKEN" >"$T/tokens"
+UP=$T/up
+ST=$T/state
+mkdir -p "$UP" "$ST"
+start_hauld -U "$UP" --auth-tokens "$T/tokens"
+
+push()
+{
+	"$HAULPROXY" --upload "$@" -o "http://127.0.0.1:$PORT" \
+	    --origin-token "$T/tokens" -D "$ST" >"$T/out" 2>"$T/err"
+}
+field()
+{
+	sed -n "s/^$1: //p" "$T/out"
+}
+
+bin_file "$T/a.bin" $((20 * 1024 * 1024 + 5))
+push "$T/a.bin" --as "in/a.bin" || fail "--upload: $(cat "$T/err")"
+must_equal "$(head -n 1 "$T/out")" "Upload complete" "answer"
+must_equal "$(field bytes)" $((20 * 1024 * 1024 + 5)) "bytes"
+must_equal "$(field resumed-from)" 0 "resumed-from"
+must_cmp "$UP/in/a.bin" "$T/a.bin" "pushed to hauld"
+: >"$T/empty.bin"
+push "$T/empty.bin" || fail "--upload of an empty file: $(cat "$T/err")"
+[ -f "$UP/empty.bin" ] && [ ! -s "$UP/empty.bin" ] || fail "empty upload"
+"$HAULPROXY" --upload "$T/a.bin" -o "http://127.0.0.1:$PORT" -D "$ST" \
+    >"$T/out" 2>"$T/err" && fail "no token, yet pushed"
+must_contain "$T/err" "401" "the refusal named"
+"$HAULPROXY" --upload "$T/nope" -o "http://127.0.0.1:$PORT" -D "$ST" \
+    >"$T/out" 2>&1
+must_equal "$?" 2 "a missing file: exit 2"
+ls -A "$ST" | grep -q . && fail "resume state left after success: $(ls -A "$ST")"
+
+# kill -9 mid-upload, then the same command resumes from the server.
+bin_file "$T/big.bin" $((256 * 1024 * 1024))
+"$HAULPROXY" --upload "$T/big.bin" -o "http://127.0.0.1:$PORT" \
+    --origin-token "$T/tokens" -D "$ST" >"$T/out1" 2>&1 &
+pp=$!
+track "$pp"
+url=""
+for i in $(seq 1 400); do
+	s=$(ls "$ST"/.haul-upload-* 2>/dev/null | grep -v '\.tmp$' | head -n 1)
+	[ -n "$s" ] && url=$(cat "$s") &&
+	    o=$(curl -s -I -H "Authorization: Bearer $TOKEN" \
+	        -H 'Tus-Resumable: 1.0.0' "http://127.0.0.1:$PORT$url" |
+	        tr -d '\r' | sed -n 's/^Upload-Offset: //p') &&
+	    [ "${o:-0}" -ge $((8 * 1024 * 1024)) ] && break
+	sleep 0.01
+done
+[ -n "$url" ] || fail "no resume state written"
+kill -KILL "$pp"
+wait "$pp" 2>/dev/null
+log "haulproxy killed with ${o:-?} bytes acknowledged"
+[ "${o:-0}" -lt $((256 * 1024 * 1024)) ] || fail "finished before the kill"
+push "$T/big.bin" || fail "resumed --upload: $(cat "$T/err")"
+r=$(field resumed-from)
+[ "$r" -ge "$o" ] || fail "resumed from $r, $o was acknowledged"
+must_cmp "$UP/big.bin" "$T/big.bin" "pushed across a kill -9"
+
+# A changed file is a new upload.
+bin_file "$T/c.bin" $((9 * 1024 * 1024))
+"$HAULPROXY" --upload "$T/c.bin" -o "http://127.0.0.1:$PORT" -D "$ST" \
+    >/dev/null 2>&1	# no token: created nothing, saved nothing
+push "$T/c.bin" || fail "--upload c.bin: $(cat "$T/err")"
+printf 'x' | dd of="$T/c.bin" bs=1 seek=5 conv=notrunc 2>/dev/null
+touch -d '+1 min' "$T/c.bin"
+push "$T/c.bin" || fail "--upload of the changed c.bin: $(cat "$T/err")"
+must_equal "$(field resumed-from)" 0 "a changed file starts over"
+must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed"
+
+# @tus/server, a tus server of the tus project.
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+	log "npm or node missing: @tus/server not run"
+	exit 77
+fi
+NPMDIR=${HAUL_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haul-tests-npm}
+if [ ! -d "$NPMDIR/node_modules/@tus/server" ] ||
+    [ ! -d "$NPMDIR/node_modules/@tus/file-store" ]; then
+	mkdir -p "$NPMDIR"
+	(cd "$NPMDIR" && npm install --no-audit --no-fund --silent \
+	    tus-js-client @tus/server @tus/file-store >"$T/npm.log" 2>&1) ||
+	    fail "npm install @tus/server: $(tail -3 "$T/npm.log")"
+fi
+mkdir -p "$T/tusd"
+NODE_PATH=$NPMDIR/node_modules node "$top_srcdir/tests/tus_server.js" \
+    "$T/tusd" "$T/tus.port" >"$T/tus.log" 2>&1 &
+track $!
+until_true 10 test -s "$T/tus.port" || fail "@tus/server did not start: $(cat "$T/tus.log")"
+"$HAULPROXY" --upload "$T/a.bin" -D "$ST" \
+    --upload-endpoint "http://127.0.0.1:$(cat "$T/tus.port")/files/" \
+    >"$T/out" 2>"$T/err" || fail "--upload to @tus/server: $(cat "$T/err")"
+f=$(ls "$T/tusd" | grep -v '\.json$' | head -n 1)
+[ -n "$f" ] || fail "@tus/server stored nothing"
+must_cmp "$T/tusd/$f" "$T/a.bin" "pushed to @tus/server"
+log ok
