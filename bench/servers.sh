@@ -17,7 +17,8 @@ NGINX_HTTP_EXTRA=""
 NGINX_LISTEN_EXTRA=""
 NGINX_SERVER_EXTRA=""
 
-# http_ok ADDR PORT PATH [NETNS]: a 2xx to GET PATH (bash /dev/tcp; no curl)
+# http_ok ADDR PORT PATH [NETNS]: a 2xx (or a 4xx: a hauld that asks for
+# credentials serves too) to GET PATH (bash /dev/tcp; no curl)
 http_ok()
 {
 	local pre=()
@@ -28,7 +29,7 @@ http_ok()
 	[ -n "${4:-}" ] && pre=("$IP" netns exec "$4")
 	"${pre[@]}" timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
 	    printf "GET %s HTTP/1.0\r\nHost: bench\r\n\r\n" "$2" >&3
-	    head -c 12 <&3' "$1" "$2" "$3" 2>/dev/null | grep -q '^HTTP/1\.[01] 2'
+	    head -c 12 <&3' "$1" "$2" "$3" 2>/dev/null | grep -q '^HTTP/1\.[01] [24]'
 }
 
 # wait_ok PID ADDR PORT NETNS: 10 s for /download/small.txt
