@@ -16,6 +16,9 @@
 
 #include <openssl/evp.h>
 #include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
 
 #include "base64.h"
 #include "path.h"
@@ -238,10 +241,16 @@ tus_cksum_update(struct tus_cksum *c, const void *p, size_t n)
 		EVP_DigestUpdate(c->md, p, n);
 		return;
 	}
+#ifdef HAVE_ISAL
+	/* The same CRC-32 as zlib's, several times faster. */
+	(void)step;
+	c->crc = crc32_gzip_refl(c->crc, b, (uint64_t)n);
+#else
 	for (; n > 0; b += step, n -= step) {
 		step = n > (1u << 30) ? 1u << 30 : (uInt)n;
 		c->crc = (uint32_t)crc32(c->crc, b, step);
 	}
+#endif
 }
 
 size_t
