@@ -117,6 +117,13 @@ must_equal "$(code -H "$A" "$(url /download/x.txt)")" 200 "a file is served"
 mkdir -p "$ROOT/.haul"
 cp "$T/hello" "$ROOT/.haul/y.part"
 must_equal "$(code -H "$A" "$(url /download/.haul/y.part)")" 404 ".haul not served"
+# A long name (1800 bytes, in folders of 200) survives the state file.
+long=$(python3 -c 'print("/".join(["n%d" % i + "x" * 198 for i in range(9)]))')
+create 3 "$long"
+must_equal "$c" 201 "a long name"
+must_equal "$(code -X PATCH -H "$A" -H "$TR" -H "$OCT" -H 'Upload-Offset: 0' \
+    --data-binary abc "$LOC")" 204 "a long name's PATCH"
+must_equal "$(cat "$UP/$long")" abc "a long name published"
 # Empty: published at creation.  Deferred length.  With the first bytes.
 create 0 empty.bin
 must_equal "$c" 201 "empty upload"

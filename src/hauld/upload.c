@@ -152,11 +152,12 @@ up_id_ok(const char *id)
 static int
 up_load(const char *id, struct upload *u)
 {
-	char path[64], buf[2 * PATH_MAX_LEN + 128], hex[2 * PATH_MAX_LEN + 1];
+	char path[64], buf[2 * PATH_MAX_LEN + 128], *hex;
 	long long len, off, exp;
-	int fd, done, n;
+	int fd, done, pos = 0;
 	size_t i, hl;
 	ssize_t got;
+	unsigned v;
 
 	if (!up_id_ok(id))
 		return -1;
@@ -168,10 +169,9 @@ up_load(const char *id, struct upload *u)
 	if (got <= 0)
 		return -1;
 	buf[got] = '\0';
-	hex[0] = '\0';
-	n = sscanf(buf, "haul-tus1 %lld %lld %lld %d %1024s", &len, &off, &exp,
-	    &done, hex);
-	if (n < 4 || len < -1 || off < 0 || (len >= 0 && off > len))
+	if (sscanf(buf, "haul-tus1 %lld %lld %lld %d %n", &len, &off, &exp,
+	        &done, &pos) != 4 ||
+	    pos == 0 || len < -1 || off < 0 || (len >= 0 && off > len))
 		return -1;
 	memset(u, 0, sizeof(*u));
 	snprintf(u->id, sizeof(u->id), "%s", id);
@@ -179,15 +179,16 @@ up_load(const char *id, struct upload *u)
 	u->offset = (uint64_t)off;
 	u->expires = (time_t)exp;
 	u->done = done;
-	hl = n == 5 ? strlen(hex) : 0;
-	for (i = 0; i + 1 < hl && i / 2 < sizeof(u->name) - 1; i += 2) {
-		unsigned v;
-
+	hex = buf + pos;
+	hl = strcspn(hex, "\n");
+	if (hl % 2 != 0 || hl / 2 >= sizeof(u->name))
+		return -1;
+	for (i = 0; i < hl; i += 2) {
 		if (sscanf(hex + i, "%2x", &v) != 1)
 			return -1;
 		u->name[i / 2] = (char)v;
 	}
-	u->name[hl / 2 < sizeof(u->name) ? hl / 2 : sizeof(u->name) - 1] = '\0';
+	u->name[hl / 2] = '\0';
 	return 0;
 }
 
@@ -195,7 +196,8 @@ up_load(const char *id, struct upload *u)
 static int
 up_store(const struct upload *u)
 {
-	char tmp[64], path[64], hex[2 * PATH_MAX_LEN + 1], line[2400];
+	char tmp[64], path[64], hex[2 * PATH_MAX_LEN + 1];
+	char line[2 * PATH_MAX_LEN + 128];
 	size_t i;
 	int fd, n;
 
