@@ -555,6 +555,7 @@ conn_read_body(
     struct conn *c, uint64_t len, const struct conn_sink *sink, void *arg)
 {
 	const char *conn_hdr = httpreq_header(&c->req, "Connection");
+	const char *expect = httpreq_header(&c->req, "Expect");
 
 	c->sink = sink;
 	c->sink_arg = arg;
@@ -567,6 +568,14 @@ conn_read_body(
 	if (c->w->stopping)
 		c->keepalive = 0;
 	c->deadline_ms = now_ms() + (uint64_t)heritage.timeout_s * 1000;
+	/*
+	 * RFC 9110 10.1.1: a client that waits for "100 Continue" (curl
+	 * does, for bodies over 1 MiB) is told to send the body now, rather
+	 * than after its own timeout.  Best effort: a full socket skips it.
+	 */
+	if (expect != NULL && strcasecmp(expect, "100-continue") == 0 &&
+	    c->req.minor >= 1 && c->in_len == c->req.head_len)
+		(void)conn_io_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25, 0);
 }
 
 /*
