@@ -8,6 +8,7 @@
 
 TOKEN=upload-token-0123456789abcdef
 printf '%s\n' "$TOKEN" >"$T/tokens"
+printf 'upload-url-key-0123456789abcdefghijklmnop\n' >"$T/keys"
 UP=$T/up
 mkdir -p "$UP"
 A="Authorization: Bearer $TOKEN"
@@ -19,7 +20,8 @@ OCT="Content-Type: application/offset+octet-stream"
 must_equal "$?" 2 "-U without credentials: exit 2"
 must_contain "$T/ref" "auth-tokens" "the message names the options"
 
-start_hauld -t 3 -U "$UP" --auth-tokens "$T/tokens" --upload-max 64m -v
+start_hauld -t 3 -U "$UP" --auth-tokens "$T/tokens" --upload-max 64m -v \
+    --url-key "$T/keys"
 U=$(url /uploads/)
 
 code()
@@ -124,6 +126,20 @@ must_equal "$c" 201 "a long name"
 must_equal "$(code -X PATCH -H "$A" -H "$TR" -H "$OCT" -H 'Upload-Offset: 0' \
     --data-binary abc "$LOC")" 204 "a long name's PATCH"
 must_equal "$(cat "$UP/$long")" abc "a long name published"
+# Created through a signed URL (no token): the Location is signed alike,
+# with the same expires, and works on its own; a changed one does not.
+su=$("$HAULD" --url-key "$T/keys" --sign /uploads/ --ttl 300)
+c=$(code -X POST -H "$TR" -H 'Upload-Length: 4' \
+    -H "Upload-Metadata: filename $(printf s.bin | base64)" "$(url "$su")")
+must_equal "$c" 201 "creation by a signed URL"
+LOC=$(hdr "$T/h" Location)
+case $LOC in *"/uploads/"*"?expires=${su##*expires=}") fail "Location not re-signed: $LOC" ;; esac
+case $LOC in *"?expires=$(echo "$su" | sed 's/.*expires=\([0-9]*\).*/\1/')&sig="*) ;;
+*) fail "Location not signed with the same expires: $LOC" ;; esac
+must_equal "$(code -X PATCH -H "$TR" -H "$OCT" -H 'Upload-Offset: 0' \
+    --data-binary abcd "$LOC")" 204 "PATCH through the signed Location"
+must_equal "$(cat "$UP/s.bin")" abcd "published through a signed Location"
+must_equal "$(code -I -H "$TR" "${LOC%?}")" 403 "a changed signed Location"
 # Empty: published at creation.  Deferred length.  With the first bytes.
 create 0 empty.bin
 must_equal "$c" 201 "empty upload"

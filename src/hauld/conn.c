@@ -759,6 +759,7 @@ conn_dispatch(struct conn *c)
 	    c->reqline + j, sizeof(c->reqline) - j, " HTTP/1.%d", c->req.minor);
 
 	c->head_only = strcmp(c->req.method, "HEAD") == 0;
+	c->signed_expires = 0; /* per request: set by serve_authorized */
 	serve_request(c);
 }
 

@@ -70,9 +70,10 @@ struct conn {
 	uint64_t head_bytes; /* length of the response head */
 	uint64_t wire_bytes;
 	time_t t_start;
-	char peer[48];     /* the address as text, made when needed */
-	int peer_verified; /* TLS: a client certificate was verified */
-	int tls_sniffed;   /* TLS: the first bytes were looked at */
+	char peer[48];            /* the address as text, made when needed */
+	int peer_verified;        /* TLS: a client certificate was verified */
+	long long signed_expires; /* authorized by a signed URL: its expires */
+	int tls_sniffed;          /* TLS: the first bytes were looked at */
 	/* A request body being read (conn_read_body). */
 	const struct conn_sink *sink;
 	void *sink_arg;

@@ -45,6 +45,7 @@ enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
 struct serve_file;
 static int serve_route_is(const char *, const char *);
 static int serve_has_segment(const char *, const char *);
+static long long serve_query_ll(const char *, const char *);
 static void serve_digest(struct serve_file *);
 static int serve_authorized(struct conn *, const char *);
 static void serve_download(struct conn *, const char *);
@@ -147,8 +148,13 @@ serve_authorized(struct conn *c, const char *t)
 		sig = auth_signed(heritage.url_keys, t,
 		    q ? (size_t)(q - t) : strlen(t), q ? q + 1 : NULL,
 		    time(NULL));
-	if (bearer == AUTH_OK || sig == AUTH_OK)
+	if (bearer == AUTH_OK)
 		return 1;
+	if (sig == AUTH_OK) {
+		/* An upload created so answers with a Location signed alike. */
+		c->signed_expires = serve_query_ll(q + 1, "expires");
+		return 1;
+	}
 	stats_add(c->w->slot, STATS_auth_refused, 1);
 	if (bearer == AUTH_BAD || sig == AUTH_BAD) {
 		conn_simple(c, 403, "forbidden: credentials refused");
@@ -160,6 +166,20 @@ serve_authorized(struct conn *c, const char *t)
 	conn_header(c, "Content-Length", "%zu", sizeof(body) - 1);
 	conn_end_head(c);
 	conn_body_mem(c, body, sizeof(body) - 1);
+	return 0;
+}
+
+/* The first name=NUMBER of a query, or 0. */
+static long long
+serve_query_ll(const char *q, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = q; p != NULL && *p != '\0';
+	     p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+			return strtoll(p + n + 1, NULL, 10);
 	return 0;
 }
 

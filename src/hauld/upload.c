@@ -39,6 +39,7 @@
 #include <linux/openat2.h>
 #include <openssl/rand.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "heritage.h"
 #include "httphdr.h"
@@ -546,14 +547,24 @@ up_body_len(struct conn *c, uint64_t *len)
 	return 0;
 }
 
+/*
+ * The absolute URL of an upload, from the scheme and Host the client
+ * used; signed alike (the same expires) when a signed URL authorized its
+ * creation, so resuming through it ends when that URL does.
+ */
 static void
 up_location(struct conn *c, const struct upload *u, char *out, size_t len)
 {
 	const char *host = httpreq_header(&c->req, "Host");
+	char path[64], target[512];
 
-	snprintf(out, len, "%s://%s/uploads/%s",
-	    heritage.tls != NULL ? "https" : "http", host ? host : "localhost",
-	    u->id);
+	snprintf(path, sizeof(path), "/uploads/%s", u->id);
+	if (c->signed_expires <= 0 || heritage.url_keys == NULL ||
+	    auth_sign(heritage.url_keys, path, c->signed_expires, target,
+	        sizeof(target)) == -1)
+		snprintf(target, sizeof(target), "%s", path);
+	snprintf(out, len, "%s://%s%s", heritage.tls != NULL ? "https" : "http",
+	    host ? host : "localhost", target);
 }
 
 static void patch_answer(struct conn *, struct patch *);
