@@ -182,6 +182,46 @@ PY
 [ $? = 0 ] || fail "stalled PATCH"
 must_equal "$(offset "$LOC")" 4000 "a stalled PATCH keeps what came"
 
+# A client that reconnects while its old PATCH still looks open: its
+# HEAD, then its PATCH, take over at once (well before -t 3), the old
+# connection ends unanswered, and the bytes it brought are kept.
+create 10000 takeover.bin
+stale()
+{
+	python3 - "$PORT" "$1" "$TOKEN" "$2" "$3" "$T/stale.$2" <<'PY' &
+import socket, sys, time, urllib.parse
+port, loc, tok, off, n, out = sys.argv[1:7]
+path = urllib.parse.urlparse(loc).path
+s = socket.create_connection(("127.0.0.1", int(port)))
+s.sendall(("PATCH %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           "Tus-Resumable: 1.0.0\r\nUpload-Offset: %s\r\n"
+           "Content-Type: application/offset+octet-stream\r\n"
+           "Content-Length: %d\r\n\r\n" % (path, tok, off, 10000 - int(off))).encode()
+          + b"t" * int(n))
+s.settimeout(10)
+try:
+    got = s.recv(4096)
+except OSError:
+    got = b"error"
+open(out, "w").write(("answered " + got.decode(errors="replace").split("\r\n")[0]) if got else "closed")
+PY
+	track $!
+	sleep 0.5
+}
+stale "$LOC" 0 5000
+t0=$(date +%s%N)
+must_equal "$(offset "$LOC")" 5000 "HEAD took over from the stale PATCH"
+t1=$(date +%s%N)
+[ $(((t1 - t0) / 1000000)) -lt 2500 ] || fail "the takeover waited for the timeout"
+until_true 5 test -s "$T/stale.0" || fail "the stale PATCH's client heard nothing"
+must_equal "$(cat "$T/stale.0")" closed "the stale PATCH ended unanswered"
+stale "$LOC" 5000 1000
+must_equal "$(code -X PATCH -H "$A" -H "$TR" -H "$OCT" -H 'Upload-Offset: 6000' \
+    --data-binary "$(python3 -c 'print("u" * 4000)')" "$LOC")" 204 \
+    "a PATCH took over from the stale one"
+must_equal "$(hdr "$T/h" Upload-Offset)" 10000 "the upload completed"
+must_equal "$(wc -c <"$UP/takeover.bin" | tr -d ' ')" 10000 "takeover.bin published"
+
 # kill -9 of hauld mid-PATCH: no acknowledged byte is lost.
 bin_file "$T/big.bin" $((40 * 1024 * 1024))
 create $((40 * 1024 * 1024)) big.bin

@@ -13,15 +13,18 @@
  * bytes and at its end, except under Upload-Checksum, whose bytes count
  * only once verified at the end (a mismatch, 460, or a cut-short body,
  * truncates them away).  The finished file is fsync'ed and renamed to
- * DIR/NAME in one step.  One PATCH at a time per upload: a second gets
- * 423 while the first holds the part file's flock.  Expired uploads go
- * when a request finds them (410).
+ * DIR/NAME in one step.  One PATCH at a time per upload (the part file's
+ * flock): a newer PATCH or HEAD takes over from an open one (a client
+ * that reconnected), which stops at its durable offset, unanswered; 423
+ * only when that takes longer than TAKEOVER_WAIT_MS.  Expired uploads
+ * go when a request finds them (410), and the master sweeps the others.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <sys/file.h>
+#include <sys/queue.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -36,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <linux/openat2.h>
 #include <openssl/rand.h>
 
@@ -76,9 +80,22 @@ struct patch {
 	size_t want_len;
 	int created; /* a POST: answer 201 */
 	char location[600];
+	struct conn *conn;       /* while its body is read */
+	LIST_ENTRY(patch) entry; /* on up_active then */
 };
 
 static int up_dirfd = -1, up_statefd = -1;
+
+/*
+ * Taking over from a stale PATCH (a client that reconnected while its
+ * old connection still looks open): the PATCHes of this process whose
+ * body is being read, and a timer that, while there are any, looks for
+ * an ID.stop file another process left for one of them.
+ */
+static LIST_HEAD(, patch) up_active = LIST_HEAD_INITIALIZER(up_active);
+static struct event *up_watch;
+#define WATCH_MS 50
+#define TAKEOVER_WAIT_MS 500
 
 static void upload_options(struct conn *);
 static void upload_create(struct conn *);
@@ -88,6 +105,8 @@ static void upload_delete(struct conn *, const char *);
 static int patch_data(struct conn *, void *, const char *, size_t);
 static void patch_done(struct conn *, void *, int);
 static const struct conn_sink patch_sink = {patch_data, patch_done};
+static void patch_watch(struct conn *, struct patch *);
+static int up_takeover(const char *, int);
 
 int
 upload_init(const char *dir, char *err, size_t errlen)
@@ -374,9 +393,24 @@ static void
 upload_head(struct conn *c, const char *id)
 {
 	struct upload u;
+	char part[64];
+	int fd;
 
 	if (up_find(c, id, &u) == -1)
 		return;
+	/* A client asking where it is ends its own stale PATCH first. */
+	snprintf(part, sizeof(part), "%s.part", id);
+	if (!u.done &&
+	    (fd = openat(up_statefd, part, O_RDONLY | O_CLOEXEC)) != -1) {
+		if ((flock(fd, LOCK_EX | LOCK_NB) == 0 ||
+		        up_takeover(id, fd) == 0) &&
+		    up_load(id, &u) == -1) {
+			close(fd);
+			up_error(c, 404, "no such upload");
+			return;
+		}
+		close(fd);
+	}
 	up_status(c, 200);
 	conn_header(c, "Upload-Offset", "%" PRIu64, u.offset);
 	if (u.length >= 0)
@@ -621,11 +655,91 @@ upload_create(struct conn *c)
 		patch_answer(c, p);
 }
 
+/* ---------------------------------------------------------- takeover */
+
+/* End the PATCH p at its durable offset; its connection goes unanswered. */
+static void
+patch_stop(struct patch *p)
+{
+	log_debug("upload %s: a newer request takes over", p->u.id);
+	conn_free(p->conn); /* patch_done(0): sync, free, unlock */
+}
+
+static void
+up_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct patch *p, *next;
+	char stop[64];
+
+	for (p = LIST_FIRST(&up_active); p != NULL; p = next) {
+		next = LIST_NEXT(p, entry);
+		snprintf(stop, sizeof(stop), "%s.stop", p->u.id);
+		if (faccessat(up_statefd, stop, F_OK, 0) == 0)
+			patch_stop(p);
+	}
+}
+
+/* p reads its body from now on: listed, and the timer runs. */
+static void
+patch_watch(struct conn *c, struct patch *p)
+{
+	struct timeval tv = {0, WATCH_MS * 1000};
+
+	if (up_watch == NULL &&
+	    (up_watch = event_new(
+	         c->w->base, -1, EV_PERSIST, up_watch_cb, NULL)) == NULL)
+		return;
+	p->conn = c;
+	LIST_INSERT_HEAD(&up_active, p, entry);
+	if (!evtimer_pending(up_watch, NULL))
+		evtimer_add(up_watch, &tv);
+}
+
+/*
+ * The part file fd of upload id is locked by an earlier PATCH: stop it
+ * (at once when it is this process's; else by leaving ID.stop for its
+ * process's timer) and take the lock, waiting TAKEOVER_WAIT_MS at most.
+ * 0 with the lock, -1 without.
+ */
+static int
+up_takeover(const char *id, int fd)
+{
+	struct timespec ten = {0, 10 * 1000 * 1000};
+	struct patch *p;
+	char stop[64];
+	int i, sfd;
+
+	LIST_FOREACH(p, &up_active, entry) {
+		if (strcmp(p->u.id, id) == 0) {
+			patch_stop(p);
+			break;
+		}
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	snprintf(stop, sizeof(stop), "%s.stop", id);
+	sfd = openat(up_statefd, stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (sfd != -1)
+		close(sfd);
+	for (i = 0; i < TAKEOVER_WAIT_MS / 10; i++) {
+		nanosleep(&ten, NULL);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			break;
+	}
+	unlinkat(up_statefd, stop, 0);
+	return i < TAKEOVER_WAIT_MS / 10 ? 0 : -1;
+}
+
 /* ------------------------------------------------------------- PATCH */
 
 static void
 patch_free(struct patch *p)
 {
+	if (p->conn != NULL) {
+		LIST_REMOVE(p, entry);
+		if (LIST_EMPTY(&up_active) && up_watch != NULL)
+			evtimer_del(up_watch);
+	}
 	if (p->has_cksum)
 		tus_cksum_free(&p->ck);
 	close(p->fd);
@@ -675,8 +789,10 @@ patch_begin(struct conn *c, struct patch *p, uint64_t body)
 		}
 		p->has_cksum = 1;
 	}
-	if (body > 0)
+	if (body > 0) {
 		conn_read_body(c, body, &patch_sink, p);
+		patch_watch(c, p);
+	}
 	return 0;
 }
 
@@ -789,6 +905,37 @@ patch_length(struct conn *c, struct upload *u, const char *ul, uint64_t off)
 	return 0;
 }
 
+/*
+ * The part file of upload id, opened and locked (taking over from an
+ * open PATCH), and the upload's state as it is then: fd, or -1
+ * (answered).
+ */
+static int
+patch_lock(struct conn *c, const char *id, struct upload *u)
+{
+	char part[64];
+	int fd;
+
+	snprintf(part, sizeof(part), "%s.part", id);
+	if ((fd = openat(up_statefd, part, O_RDWR | O_CLOEXEC)) == -1) {
+		up_error(c, u->done ? 409 : 404,
+		    u->done ? "upload finished" : "no such upload");
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 && up_takeover(id, fd) == -1) {
+		close(fd);
+		up_error(c, 423, "another PATCH to this upload is open");
+		return -1;
+	}
+	/* A stopped PATCH may have moved the durable offset. */
+	if (up_load(id, u) == -1) {
+		close(fd);
+		up_error(c, 404, "no such upload");
+		return -1;
+	}
+	return fd;
+}
+
 static void
 upload_patch(struct conn *c, const char *id)
 {
@@ -798,7 +945,6 @@ upload_patch(struct conn *c, const char *id)
 	struct upload u;
 	struct patch *p;
 	uint64_t off, body;
-	char part[64];
 	int fd;
 
 	if (ct == NULL || strcmp(ct, OCTET) != 0) {
@@ -811,35 +957,27 @@ upload_patch(struct conn *c, const char *id)
 		up_error(c, 400, "a PATCH needs Upload-Offset");
 		return;
 	}
-	if (off != u.offset) {
-		up_error(c, 409, "Upload-Offset is not the upload's offset");
+	if (up_body_len(c, &body) == -1 || (fd = patch_lock(c, id, &u)) == -1)
 		return;
-	}
-	if (ul != NULL && patch_length(c, &u, ul, off) == -1)
-		return;
-	if (up_body_len(c, &body) == -1)
-		return;
-	if (u.length >= 0 && off + body > (uint64_t)u.length) {
-		up_error(c, 400, "body longer than Upload-Length");
-		return;
-	}
-	snprintf(part, sizeof(part), "%s.part", id);
-	if ((fd = openat(up_statefd, part, O_RDWR | O_CLOEXEC)) == -1) {
-		up_error(c, u.done ? 409 : 404,
-		    u.done ? "upload finished" : "no such upload");
-		return;
-	}
-	/* One writer at a time; a second is told so. */
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		close(fd);
-		up_error(c, 423, "another PATCH to this upload is open");
-		return;
-	}
-	/* Bytes past the durable offset (a crash's leftovers) go. */
-	(void)ftruncate(fd, (off_t)u.offset);
 	p = xcalloc(1, sizeof(*p));
 	p->u = u;
 	p->fd = fd;
+	if (off != u.offset) {
+		up_error(c, 409, "Upload-Offset is not the upload's offset");
+		patch_free(p);
+		return;
+	}
+	if (ul != NULL && patch_length(c, &p->u, ul, off) == -1) {
+		patch_free(p);
+		return;
+	}
+	if (p->u.length >= 0 && off + body > (uint64_t)p->u.length) {
+		up_error(c, 400, "body longer than Upload-Length");
+		patch_free(p);
+		return;
+	}
+	/* Bytes past the durable offset (a crash's leftovers) go. */
+	(void)ftruncate(fd, (off_t)p->u.offset);
 	if (ul != NULL && up_store(&p->u) == -1) {
 		up_error(c, 500, "cannot save the upload's length");
 		patch_free(p);
