@@ -78,6 +78,33 @@ push "$T/c.bin" || fail "--upload of the changed c.bin: $(cat "$T/err")"
 must_equal "$(field resumed-from)" 0 "a changed file starts over"
 must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed"
 
+# The daemon: POST /upload/NAME pushes DIR/NAME; two at once share it.
+PROXY_DIR=$T/pdir
+mkdir -p "$PROXY_DIR/sub"
+bin_file "$PROXY_DIR/sub/d.bin" $((30 * 1024 * 1024))
+start_haulproxy --origin-token "$T/tokens"
+ninfo()
+{
+	ls "$UP/.haul" | grep -c '\.info$'
+}
+c0=$(ninfo)
+curl -s --max-time 60 -X POST -o "$T/b1" -w '%{http_code}' "$(purl /upload/sub/d.bin)" >"$T/c1" &
+p1=$!
+curl -s --max-time 60 -X POST -o "$T/b2" -w '%{http_code}' "$(purl /upload/sub/d.bin)" >"$T/c2" &
+p2=$!
+wait "$p1" "$p2"
+must_equal "$(cat "$T/c1") $(cat "$T/c2")" "200 200" "two POST /upload/ answers"
+must_equal "$(head -n 1 "$T/b1")" "Upload complete" "daemon's answer"
+must_cmp "$UP/sub/d.bin" "$PROXY_DIR/sub/d.bin" "pushed by the daemon"
+must_equal $(($(ninfo) - c0)) 1 "one upload for two requests"
+must_equal "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(purl /upload/nope.bin)")" \
+    404 "POST /upload/ of a missing file"
+must_equal "$(curl -s -o /dev/null -w '%{http_code}' "$(purl /upload/sub/d.bin)")" \
+    405 "GET /upload/"
+must_equal "$(curl -s -o /dev/null -w '%{http_code}' -X POST --path-as-is \
+    "$(purl /upload/../x)")" 400 "a name that leaves the directory"
+stop_haulproxy
+
 # @tus/server, a tus server of the tus project.
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
 	log "npm or node missing: @tus/server not run"

@@ -7,10 +7,14 @@
 #include "config.h"
 #endif
 
+#include <sys/queue.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -27,6 +31,7 @@
 #include "digest.h"
 #include "log.h"
 #include "path.h"
+#include "pushcmd.h"
 #include "tls.h"
 #include "util.h"
 
@@ -39,6 +44,7 @@ static int api_method_ok(struct evhttp_request *, const char *);
 static int api_authorized(struct evhttp_request *, const char *);
 static void api_report(struct evhttp_request *, const char *);
 static void api_download(struct evhttp_request *, const char *);
+static void api_upload(struct evhttp_request *, const char *);
 static int api_want_sha256(const char *, unsigned char *);
 static void api_reply(struct evhttp_request *, int, const char *, const char *);
 static void api_access_log(struct evhttp_request *, int, size_t);
@@ -173,6 +179,8 @@ api_serve_cb(struct evhttp_request *req, void *arg)
 		api_report(req, uri);
 	else if (strncmp(uri, "/download/", 10) == 0)
 		api_download(req, uri + 10);
+	else if (strncmp(uri, "/upload/", 8) == 0)
+		api_upload(req, uri + 8);
 	else
 		api_reply(req, 404, "text/plain", "not found\n");
 }
@@ -183,12 +191,17 @@ api_method_ok(struct evhttp_request *req, const char *uri)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	int download = strncmp(uri, "/download/", 10) == 0;
+	int upload = strncmp(uri, "/upload/", 8) == 0;
 
 	/* HEAD of a download would start it: only GET does. */
-	if (cmd == EVHTTP_REQ_GET || (cmd == EVHTTP_REQ_HEAD && !download))
+	if (upload ? cmd == EVHTTP_REQ_POST
+	           : cmd == EVHTTP_REQ_GET ||
+	            (cmd == EVHTTP_REQ_HEAD && !download))
 		return 1;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    download ? "GET" : "GET, HEAD");
+	    upload         ? "POST"
+	        : download ? "GET"
+	                   : "GET, HEAD");
 	api_reply(req, 405, "text/plain", "method not allowed\n");
 	return 0;
 }
@@ -217,6 +230,105 @@ api_report(struct evhttp_request *req, const char *uri)
 }
 
 /* /download/NAME: name is the request target after "/download/". */
+/* A push of DIR/NAME in progress, and the requests waiting for it. */
+struct api_push {
+	TAILQ_ENTRY(api_push) entry;
+	char *rel; /* NAME, decoded */
+	struct pushcmd conf;
+	char *file, *endpoint;
+	struct evhttp_request *waiters[64];
+	unsigned nwaiters;
+};
+static TAILQ_HEAD(, api_push) api_pushes = TAILQ_HEAD_INITIALIZER(api_pushes);
+
+static void
+api_push_free(struct api_push *p)
+{
+	TAILQ_REMOVE(&api_pushes, p, entry);
+	free(p->rel);
+	free(p->file);
+	free(p->endpoint);
+	free(p);
+}
+
+static void
+api_push_done(const struct push_result *r, void *arg)
+{
+	struct api_push *p = arg;
+	char body[1600];
+	unsigned i;
+
+	if (r->status == 0)
+		snprintf(body, sizeof(body),
+		    "Upload complete\nbytes: %llu\nresumed-from: %llu\n"
+		    "location: %s\n",
+		    (unsigned long long)r->bytes,
+		    (unsigned long long)r->resumed_from, r->location);
+	else
+		snprintf(body, sizeof(body), "%s\n", r->msg);
+	for (i = 0; i < p->nwaiters; i++)
+		api_reply(p->waiters[i], r->status == 0 ? 200 : 502,
+		    "text/plain", body);
+	api_push_free(p);
+}
+
+/*
+ * POST /upload/NAME: DIR/NAME pushed to the origin's /uploads/ as NAME
+ * (pushcmd.c, resumable: a later request continues an interrupted
+ * push); the answer comes when it is done.  Requests for a NAME being
+ * pushed wait for the same push.
+ */
+static void
+api_upload(struct evhttp_request *req, const char *name)
+{
+	const struct origin *o = api.conf.origin;
+	char rel[PATH_MAX_LEN], err[600], msg[700];
+	struct api_push *p;
+	size_t n;
+
+	n = strcspn(name, "?");
+	snprintf(msg, sizeof(msg), "%.*s", (int)(n < 600 ? n : 600), name);
+	if (path_decode(msg, rel, sizeof(rel), err, sizeof(err)) == -1) {
+		snprintf(msg, sizeof(msg), "bad name: %s\n", err);
+		api_reply(req, 400, "text/plain", msg);
+		return;
+	}
+	TAILQ_FOREACH(p, &api_pushes, entry) {
+		if (strcmp(p->rel, rel) != 0)
+			continue;
+		if (p->nwaiters == sizeof(p->waiters) / sizeof(p->waiters[0])) {
+			api_reply(req, 503, "text/plain", "too many waiters\n");
+			return;
+		}
+		p->waiters[p->nwaiters++] = req;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->rel = xstrdup(rel);
+	p->file = xmalloc(strlen(api.conf.dir) + strlen(rel) + 2);
+	sprintf(p->file, "%s/%s", api.conf.dir, rel);
+	p->endpoint = xmalloc(strlen(o->hostport) + 32);
+	sprintf(p->endpoint, "%s://%s/uploads/", o->https ? "https" : "http",
+	    o->hostport);
+	p->conf = (struct pushcmd){.base = api.conf.base,
+	    .file = p->file,
+	    .name = p->rel,
+	    .endpoint = p->endpoint,
+	    .dir = api.conf.dir,
+	    .auth = api.conf.origin_auth,
+	    .tls = api.conf.origin_tls,
+	    .retries = api.conf.retries,
+	    .timeout_s = api.conf.timeout_s};
+	p->waiters[p->nwaiters++] = req;
+	TAILQ_INSERT_TAIL(&api_pushes, p, entry);
+	if (push_start(&p->conf, api_push_done, p, err, sizeof(err)) == NULL) {
+		snprintf(msg, sizeof(msg), "%s\n", err);
+		api_reply(req, access(p->file, F_OK) == -1 ? 404 : 400,
+		    "text/plain", msg);
+		api_push_free(p);
+	}
+}
+
 /*
  * ?sha256=HEX in query (NULL: none): 1 with the digest, 0 when absent,
  * -1 when malformed or given twice (SPEC "Integrity": a 400).

@@ -7,6 +7,8 @@
  *   GET /status          JSON of downloads in progress
  *   GET /metrics         stats, Prometheus text format
  *   GET /healthz         "ok"
+ *   POST /upload/NAME    push DIR/NAME to ORIGIN/uploads/ (tus 1.0), answer
+ *                        when done (shared by concurrent askers)
  *
  * With --auth-tokens or --url-key every route but /healthz needs a
  * bearer token or a signed URL (401 without, 403 when refused), unless
@@ -33,6 +35,10 @@ struct api_conf {
 	struct tls_cfg *tls; /* NULL: plain HTTP; --tls-cert's */
 	int mtls;            /* --tls-client-ca: a client is verified */
 	struct auth_set *tokens, *keys; /* NULL: not asked for */
+	/* POST /upload/NAME pushes to origin/uploads/ with these. */
+	const char *origin_auth;    /* --origin-token's header, or NULL */
+	struct tls_cfg *origin_tls; /* for an https origin */
+	unsigned retries;           /* -r */
 };
 
 /* Serve on the nfds listening sockets fds; dies if it cannot. */

@@ -317,7 +317,10 @@ proxy_serve(struct proxy_opts *o, const int *fds, int n)
 	    .tls = px.tls_server,
 	    .mtls = o->tls_client_ca != NULL,
 	    .tokens = px.tokens,
-	    .keys = px.keys};
+	    .keys = px.keys,
+	    .origin_auth = o->dc.origin_auth,
+	    .origin_tls = o->dc.tls,
+	    .retries = o->dc.retries};
 	api_start(&ac, fds, n);
 	proc_set_signals(px.base, proxy_signals,
 	    sizeof(proxy_signals) / sizeof(proxy_signals[0]));

@@ -52,8 +52,8 @@
 
 enum push_step { P_OPTIONS, P_HEAD, P_CREATE, P_PATCH };
 
-static struct {
-	struct pushcmd *cmd;
+struct push {
+	const struct pushcmd *cmd;
 	struct hc_conn *hc;
 	struct origin ep;
 	char *ep_path;  /* the endpoint's path */
@@ -74,11 +74,17 @@ static struct {
 	uint64_t resp_offset;
 	char loc[1024];
 	int status_out; /* the exit status */
-} P;
+	push_done_fn done;
+	void *done_arg;
+	int ended;
+	struct event *fin; /* runs done, outside hclient's callbacks */
+	char msg[300];
+	char location[1200];
+};
 
-static void push_next(void);
-static void push_patch_or_end(void);
-static void push_failed(const char *);
+static void push_next(struct push *P);
+static void push_patch_or_end(struct push *P);
+static void push_failed(struct push *, const char *);
 static int push_head_cb(void *, int, const struct httphdr_fields *);
 static int push_body_cb(void *, const char *, size_t);
 static void push_done_cb(void *, enum hc_err, const char *);
@@ -86,17 +92,55 @@ static const struct hc_cbs push_cbs = {
     push_head_cb, push_body_cb, push_done_cb};
 
 static void
-push_end(int status, const char *msg)
+push_end(struct push *P, int status, const char *msg)
 {
-	P.status_out = status;
-	if (msg != NULL)
-		fprintf(stderr, "haulproxy: %s: %s\n", P.cmd->file, msg);
-	event_base_loopexit(P.cmd->base, NULL);
+	struct timeval zero = {0, 0};
+
+	if (P->ended)
+		return;
+	P->ended = 1;
+	P->status_out = status;
+	snprintf(P->msg, sizeof(P->msg), "%s", msg ? msg : "");
+	evtimer_add(P->fin, &zero);
 }
 
+static void
+push_free(struct push *P)
+{
+	hc_free(P->hc);
+	if (P->retry != NULL)
+		event_free(P->retry);
+	if (P->fin != NULL)
+		event_free(P->fin);
+	buf_free(&P->rq);
+	free(P->chunk);
+	if (P->fd != -1)
+		close(P->fd);
+	free(P->ep_path);
+	free(P->ep.host);
+	free(P->ep.hostport);
+	free(P);
+}
+
+/* The push ended: tell the caller, then it is gone. */
+static void
+push_fin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct push *P = arg;
+	struct push_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = P->status_out;
+	r.msg = P->msg;
+	r.bytes = P->size;
+	r.resumed_from = P->resumed_from;
+	r.location = P->location;
+	P->done(&r, P->done_arg);
+	push_free(P);
+}
 /* The resume state's path, from the file's identity and the target. */
 static void
-push_state_path(const char *abs, const struct stat *st)
+push_state_path(struct push *P, const char *abs, const struct stat *st)
 {
 	unsigned char md[32];
 	char key[8192], hex[65];
@@ -105,110 +149,110 @@ push_state_path(const char *abs, const struct stat *st)
 	snprintf(key, sizeof(key), "%s\n%lld\n%lld.%09ld\n%llu\n%s\n%s", abs,
 	    (long long)st->st_size, (long long)st->st_mtim.tv_sec,
 	    st->st_mtim.tv_nsec, (unsigned long long)st->st_ino,
-	    P.cmd->endpoint, P.name);
+	    P->cmd->endpoint, P->name);
 	EVP_Digest(key, strlen(key), md, &len, EVP_sha256(), NULL);
 	digest_hex_format(md, hex);
-	snprintf(
-	    P.state, sizeof(P.state), "%s/.haul-upload-%.32s", P.cmd->dir, hex);
+	snprintf(P->state, sizeof(P->state), "%s/.haul-upload-%.32s",
+	    P->cmd->dir, hex);
 }
 
 static void
-push_state_save(void)
+push_state_save(struct push *P)
 {
 	char tmp[4300];
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", P.state);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", P->state);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	fprintf(f, "%s\n", P.url);
+	fprintf(f, "%s\n", P->url);
 	if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
-		rename(tmp, P.state);
+		rename(tmp, P->state);
 	else
 		unlink(tmp);
 }
 
 static void
-push_state_load(void)
+push_state_load(struct push *P)
 {
 	FILE *f;
 
-	P.url[0] = '\0';
-	if ((f = fopen(P.state, "r")) == NULL)
+	P->url[0] = '\0';
+	if ((f = fopen(P->state, "r")) == NULL)
 		return;
-	if (fgets(P.url, sizeof(P.url), f) == NULL || P.url[0] != '/')
-		P.url[0] = '\0';
-	P.url[strcspn(P.url, "\r\n")] = '\0';
+	if (fgets(P->url, sizeof(P->url), f) == NULL || P->url[0] != '/')
+		P->url[0] = '\0';
+	P->url[strcspn(P->url, "\r\n")] = '\0';
 	fclose(f);
 }
 
-/* Send the request in P.rq (head, and body when any). */
+/* Send the request in P->rq (head, and body when any). */
 static void
-push_send(void)
+push_send(struct push *P)
 {
-	if (P.hc == NULL &&
-	    (P.hc = hc_new(P.cmd->base, P.ep.host, (unsigned short)P.ep.port,
-	         P.cmd->timeout_s)) == NULL) {
-		push_end(1, "out of memory");
+	if (P->hc == NULL &&
+	    (P->hc = hc_new(P->cmd->base, P->ep.host,
+	         (unsigned short)P->ep.port, P->cmd->timeout_s)) == NULL) {
+		push_end(P, 1, "out of memory");
 		return;
 	}
-	if (P.ep.https)
-		hc_set_tls(P.hc, P.cmd->tls, NULL);
-	P.status = 0;
-	P.has_offset = 0;
-	P.loc[0] = '\0';
-	if (P.rq.failed ||
-	    hc_request(P.hc, P.rq.data, P.rq.len, &push_cbs, NULL) == -1)
-		push_end(1, "cannot send a request");
+	if (P->ep.https)
+		hc_set_tls(P->hc, P->cmd->tls, NULL);
+	P->status = 0;
+	P->has_offset = 0;
+	P->loc[0] = '\0';
+	if (P->rq.failed ||
+	    hc_request(P->hc, P->rq.data, P->rq.len, &push_cbs, P) == -1)
+		push_end(P, 1, "cannot send a request");
 }
 
 static void
-push_head_start(const char *method, const char *path)
+push_head_start(struct push *P, const char *method, const char *path)
 {
-	buf_reset(&P.rq);
-	buf_printf(&P.rq,
+	buf_reset(&P->rq);
+	buf_printf(&P->rq,
 	    "%s %s HTTP/1.1\r\nHost: %s\r\nTus-Resumable: " TUS_VERSION
 	    "\r\n%s",
-	    method, path, P.ep.hostport, P.cmd->auth ? P.cmd->auth : "");
+	    method, path, P->ep.hostport, P->cmd->auth ? P->cmd->auth : "");
 }
 
 static void
-push_options(void)
+push_options(struct push *P)
 {
-	P.step = P_OPTIONS;
-	push_head_start("OPTIONS", P.ep_path);
-	buf_printf(&P.rq, "\r\n");
-	push_send();
+	P->step = P_OPTIONS;
+	push_head_start(P, "OPTIONS", P->ep_path);
+	buf_printf(&P->rq, "\r\n");
+	push_send(P);
 }
 
 static void
-push_head(void)
+push_head(struct push *P)
 {
-	P.step = P_HEAD;
-	push_head_start("HEAD", P.url);
-	buf_printf(&P.rq, "\r\n");
-	push_send();
+	P->step = P_HEAD;
+	push_head_start(P, "HEAD", P->url);
+	buf_printf(&P->rq, "\r\n");
+	push_send(P);
 }
 
 static void
-push_create(void)
+push_create(struct push *P)
 {
 	char meta[2200];
 
-	P.step = P_CREATE;
+	P->step = P_CREATE;
 	meta[0] = '\0';
-	tus_meta_put(meta, sizeof(meta), "filename", P.name, strlen(P.name));
-	push_head_start("POST", P.ep_path);
-	buf_printf(&P.rq,
+	tus_meta_put(meta, sizeof(meta), "filename", P->name, strlen(P->name));
+	push_head_start(P, "POST", P->ep_path);
+	buf_printf(&P->rq,
 	    "Upload-Length: %" PRIu64 "\r\nUpload-Metadata: %s\r\n"
 	    "Content-Length: 0\r\n\r\n",
-	    P.size, meta);
-	push_send();
+	    P->size, meta);
+	push_send(P);
 }
 
 /* The next PATCH: PUSH_CHUNK bytes from the offset, checksummed. */
 static void
-push_patch(void)
+push_patch(struct push *P)
 {
 	unsigned char dg[TUS_DIGEST_MAX];
 	char b64[BASE64_LEN(TUS_DIGEST_MAX)];
@@ -216,52 +260,52 @@ push_patch(void)
 	size_t n, got = 0;
 	ssize_t r;
 
-	P.step = P_PATCH;
-	n = P.size - P.offset < PUSH_CHUNK ? (size_t)(P.size - P.offset)
-	                                   : PUSH_CHUNK;
+	P->step = P_PATCH;
+	n = P->size - P->offset < PUSH_CHUNK ? (size_t)(P->size - P->offset)
+	                                     : PUSH_CHUNK;
 	while (got < n) {
 		r = pread(
-		    P.fd, P.chunk + got, n - got, (off_t)(P.offset + got));
+		    P->fd, P->chunk + got, n - got, (off_t)(P->offset + got));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			push_end(
-			    1, r == 0 ? "the file shrank" : strerror(errno));
+			    P, 1, r == 0 ? "the file shrank" : strerror(errno));
 			return;
 		}
 		got += (size_t)r;
 	}
-	push_head_start("PATCH", P.url);
-	buf_printf(&P.rq,
+	push_head_start(P, "PATCH", P->url);
+	buf_printf(&P->rq,
 	    "Upload-Offset: %" PRIu64 "\r\n"
 	    "Content-Type: application/offset+octet-stream\r\n"
 	    "Content-Length: %zu\r\n",
-	    P.offset, n);
-	if (P.algo >= 0 && tus_cksum_init(&ck, (enum tus_algo)P.algo) == 0) {
-		tus_cksum_update(&ck, P.chunk, n);
+	    P->offset, n);
+	if (P->algo >= 0 && tus_cksum_init(&ck, (enum tus_algo)P->algo) == 0) {
+		tus_cksum_update(&ck, P->chunk, n);
 		base64_encode(dg, tus_cksum_final(&ck, dg), b64, 0, 1);
 		tus_cksum_free(&ck);
-		buf_printf(&P.rq, "Upload-Checksum: %s %s\r\n",
-		    tus_algo_name((enum tus_algo)P.algo), b64);
+		buf_printf(&P->rq, "Upload-Checksum: %s %s\r\n",
+		    tus_algo_name((enum tus_algo)P->algo), b64);
 	}
-	buf_printf(&P.rq, "\r\n");
-	buf_add(&P.rq, P.chunk, n);
-	push_send();
+	buf_printf(&P->rq, "\r\n");
+	buf_add(&P->rq, P->chunk, n);
+	push_send(P);
 }
 
 static int
 push_head_cb(void *arg, int status, const struct httphdr_fields *h)
 {
+	struct push *P = arg;
 	const char *v;
 
-	(void)arg;
-	P.status = status;
+	P->status = status;
 	if ((v = httphdr_find(h->f, h->n, "Upload-Offset")) != NULL &&
-	    tus_u64(v, &P.resp_offset) == 0)
-		P.has_offset = 1;
+	    tus_u64(v, &P->resp_offset) == 0)
+		P->has_offset = 1;
 	if ((v = httphdr_find(h->f, h->n, "Location")) != NULL)
-		snprintf(P.loc, sizeof(P.loc), "%s", v);
-	if (P.step == P_OPTIONS &&
+		snprintf(P->loc, sizeof(P->loc), "%s", v);
+	if (P->step == P_OPTIONS &&
 	    (v = httphdr_find(h->f, h->n, "Tus-Checksum-Algorithm")) != NULL) {
 		/*
 		 * CRC-32 first: it catches what a checksum is for here (bytes
@@ -270,11 +314,11 @@ push_head_cb(void *arg, int status, const struct httphdr_fields *h)
 		 * sides (a 256 MiB push: 0.49 s against 0.72 s).
 		 */
 		if (httphdr_has_token(v, "crc32"))
-			P.algo = TUS_CRC32;
+			P->algo = TUS_CRC32;
 		else if (httphdr_has_token(v, "sha256"))
-			P.algo = TUS_SHA256;
+			P->algo = TUS_SHA256;
 		else if (httphdr_has_token(v, "sha1"))
-			P.algo = TUS_SHA1;
+			P->algo = TUS_SHA1;
 	}
 	return 0;
 }
@@ -287,227 +331,262 @@ push_body_cb(void *arg, const char *p, size_t n)
 
 /* A Location: its path (an absolute URL's, or itself). */
 static int
-push_take_location(void)
+push_take_location(struct push *P)
 {
-	const char *p = P.loc;
+	const char *p = P->loc;
 
 	if (strncasecmp(p, "http://", 7) == 0 ||
 	    strncasecmp(p, "https://", 8) == 0)
 		p = strchr(strstr(p, "://") + 3, '/');
-	if (p == NULL || *p != '/' || strlen(p) >= sizeof(P.url))
+	if (p == NULL || *p != '/' || strlen(p) >= sizeof(P->url))
 		return -1;
-	snprintf(P.url, sizeof(P.url), "%s", p);
+	snprintf(P->url, sizeof(P->url), "%s", p);
 	return 0;
 }
 
 /* The HEAD that resumes: the server's offset, or a new upload. */
 static void
-push_after_head(void)
+push_after_head(struct push *P)
 {
 	char msg[64];
 
-	if (P.status == 200 && P.has_offset && P.resp_offset <= P.size) {
-		P.offset = P.resp_offset;
-		if (!P.resumed) {
-			P.resumed = 1;
-			P.resumed_from = P.offset;
+	if (P->status == 200 && P->has_offset && P->resp_offset <= P->size) {
+		P->offset = P->resp_offset;
+		if (!P->resumed) {
+			P->resumed = 1;
+			P->resumed_from = P->offset;
 		}
-		push_patch_or_end();
-	} else if (P.status == 404 || P.status == 410 || P.status == 403) {
+		push_patch_or_end(P);
+	} else if (P->status == 404 || P->status == 410 || P->status == 403) {
 		/* Gone (expired, deleted): a new upload. */
-		P.url[0] = '\0';
-		unlink(P.state);
-		push_create();
+		P->url[0] = '\0';
+		unlink(P->state);
+		push_create(P);
 	} else {
-		snprintf(msg, sizeof(msg), "HEAD answered %d", P.status);
-		push_failed(msg);
+		snprintf(msg, sizeof(msg), "HEAD answered %d", P->status);
+		push_failed(P, msg);
 	}
 }
 
 static void
-push_after_create(void)
+push_after_create(struct push *P)
 {
 	char msg[64];
 
-	if (P.status != 201 || push_take_location() == -1) {
-		snprintf(msg, sizeof(msg), "creating the upload: %d", P.status);
-		push_end(1, msg);
+	if (P->status != 201 || push_take_location(P) == -1) {
+		snprintf(
+		    msg, sizeof(msg), "creating the upload: %d", P->status);
+		push_end(P, 1, msg);
 		return;
 	}
-	push_state_save();
-	P.offset = P.has_offset ? P.resp_offset : 0;
-	push_patch_or_end();
+	push_state_save(P);
+	P->offset = P->has_offset ? P->resp_offset : 0;
+	push_patch_or_end(P);
 }
 
 /* A PATCH answered: on, retried, or (a 4xx retrying cannot mend) over. */
 static void
-push_after_patch(void)
+push_after_patch(struct push *P)
 {
 	char msg[64];
 
-	if (P.status == 204 && P.has_offset && P.resp_offset > P.offset &&
-	    P.resp_offset <= P.size) {
-		P.offset = P.resp_offset;
-		P.tries = 0;
-		push_patch_or_end();
+	if (P->status == 204 && P->has_offset && P->resp_offset > P->offset &&
+	    P->resp_offset <= P->size) {
+		P->offset = P->resp_offset;
+		P->tries = 0;
+		push_patch_or_end(P);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "PATCH answered %d", P.status);
-	if (P.status >= 400 && P.status < 500 && P.status != 409 &&
-	    P.status != 423 && P.status != 460)
-		push_end(1, msg);
+	snprintf(msg, sizeof(msg), "PATCH answered %d", P->status);
+	if (P->status >= 400 && P->status < 500 && P->status != 409 &&
+	    P->status != 423 && P->status != 460)
+		push_end(P, 1, msg);
 	else
-		push_failed(msg);
+		push_failed(P, msg);
 }
 
 static void
 push_done_cb(void *arg, enum hc_err err, const char *why)
 {
+	struct push *P = arg;
 	char msg[256];
 
-	(void)arg;
-	if (err != HC_OK && P.step != P_OPTIONS) {
+	if (err != HC_OK && P->step != P_OPTIONS) {
 		snprintf(msg, sizeof(msg), "%s", why ? why : "no answer");
-		push_failed(msg);
+		push_failed(P, msg);
 		return;
 	}
-	switch (P.step) {
+	switch (P->step) {
 	case P_OPTIONS: /* not required by tus: on either way */
-		push_next();
+		push_next(P);
 		break;
 	case P_HEAD:
-		push_after_head();
+		push_after_head(P);
 		break;
 	case P_CREATE:
-		push_after_create();
+		push_after_create(P);
 		break;
 	case P_PATCH:
-		push_after_patch();
+		push_after_patch(P);
 		break;
 	}
 }
 
 /* OPTIONS is answered (or not): resume what the state names, or create. */
 static void
-push_next(void)
+push_next(struct push *P)
 {
-	if (P.url[0] != '\0')
-		push_head();
+	if (P->url[0] != '\0')
+		push_head(P);
 	else
-		push_create();
+		push_create(P);
 }
 
 static void
-push_patch_or_end(void)
+push_patch_or_end(struct push *P)
 {
-	if (P.offset < P.size) {
-		if (isatty(STDERR_FILENO))
+	if (P->offset < P->size) {
+		if (P->cmd->progress)
 			fprintf(stderr,
-			    "\r%s: %" PRIu64 " of %" PRIu64 " bytes", P.name,
-			    P.offset, P.size);
-		push_patch();
+			    "\r%s: %" PRIu64 " of %" PRIu64 " bytes", P->name,
+			    P->offset, P->size);
+		push_patch(P);
 		return;
 	}
-	if (isatty(STDERR_FILENO))
-		fputc('\n', stderr);
-	unlink(P.state);
-	printf("Upload complete\nbytes: %" PRIu64 "\nresumed-from: %" PRIu64
-	       "\nlocation: %s://%s%s\n",
-	    P.size, P.resumed_from, P.ep.https ? "https" : "http",
-	    P.ep.hostport, P.url);
-	push_end(0, NULL);
+	unlink(P->state);
+	snprintf(P->location, sizeof(P->location), "%s://%s%s",
+	    P->ep.https ? "https" : "http", P->ep.hostport, P->url);
+	push_end(P, 0, NULL);
 }
 
 static void
 push_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct push *P = arg;
+
 	/* Where is the server?  Then on from there. */
-	push_next();
+	push_next(P);
 }
 
 /* A failure worth a retry: after a back-off, from a HEAD. */
 static void
-push_failed(const char *why)
+push_failed(struct push *P, const char *why)
 {
 	struct timeval tv;
 	unsigned ms;
 
-	if (++P.tries > P.cmd->retries) {
-		push_end(1, why);
+	if (++P->tries > P->cmd->retries) {
+		push_end(P, 1, why);
 		return;
 	}
-	ms = P.tries >= 7 ? 10000 : 200u << (P.tries - 1);
+	ms = P->tries >= 7 ? 10000 : 200u << (P->tries - 1);
 	if (ms > 10000)
 		ms = 10000;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(P.retry, &tv);
+	evtimer_add(P->retry, &tv);
 }
 
 /* "http[s]://host[:port]/path": the origin and the path. */
 static int
-push_endpoint(const char *url)
+push_endpoint(struct push *P, const char *url, char *err, size_t errlen)
 {
-	char err[256], *base, *slash;
+	char *base, *slash;
 
 	if (!origin_is_url(url)) {
-		fprintf(stderr,
-		    "haulproxy: --upload-endpoint: '%s' is not an "
-		    "http:// or https:// URL\n",
-		    url);
+		snprintf(
+		    err, errlen, "'%s' is not an http:// or https:// URL", url);
 		return -1;
 	}
 	base = xstrdup(url);
 	slash = strchr(strstr(base, "://") + 3, '/');
-	P.ep_path = xstrdup(slash ? slash : "/");
+	P->ep_path = xstrdup(slash ? slash : "/");
 	if (slash)
 		*slash = '\0';
-	if (origin_parse(base, &P.ep, err, sizeof(err)) == -1) {
-		fprintf(stderr, "haulproxy: --upload-endpoint: %s\n", err);
+	if (origin_parse(base, &P->ep, err, errlen) == -1) {
 		free(base);
 		return -1;
 	}
 	free(base);
 	return 0;
 }
-
-int
-pushcmd_run(struct pushcmd *cmd)
+struct push *
+push_start(const struct pushcmd *cmd, push_done_fn done, void *arg, char *err,
+    size_t errlen)
 {
+	struct push *P = xcalloc(1, sizeof(*P));
 	const char *slash;
 	struct stat st;
 	char *abs;
 
-	memset(&P, 0, sizeof(P));
-	P.cmd = cmd;
-	P.algo = -1;
-	P.status_out = 1;
-	if (push_endpoint(cmd->endpoint) == -1)
-		return 2;
-	if ((P.fd = open(cmd->file, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(P.fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "haulproxy: --upload: %s: %s\n", cmd->file,
-		    P.fd == -1 ? strerror(errno) : "not a regular file");
-		return 2;
+	P->cmd = cmd;
+	P->algo = -1;
+	P->status_out = 1;
+	P->done = done;
+	P->done_arg = arg;
+	P->fd = -1;
+	buf_init(&P->rq);
+	if (push_endpoint(P, cmd->endpoint, err, errlen) == -1)
+		goto fail;
+	if ((P->fd = open(cmd->file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(P->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", cmd->file,
+		    P->fd == -1 ? strerror(errno) : "not a regular file");
+		goto fail;
 	}
 	slash = strrchr(cmd->file, '/');
-	snprintf(P.name, sizeof(P.name), "%s",
+	snprintf(P->name, sizeof(P->name), "%s",
 	    cmd->name != NULL ? cmd->name
 	        : slash       ? slash + 1
 	                      : cmd->file);
-	P.size = (uint64_t)st.st_size;
+	P->size = (uint64_t)st.st_size;
 	abs = proc_absolute(cmd->file);
-	push_state_path(abs, &st);
-	push_state_load();
-	P.chunk = xmalloc(PUSH_CHUNK);
-	buf_init(&P.rq);
-	P.retry = evtimer_new(cmd->base, push_retry_cb, NULL);
-	push_options();
+	push_state_path(P, abs, &st);
+	free(abs);
+	push_state_load(P);
+	P->chunk = xmalloc(PUSH_CHUNK);
+	P->retry = evtimer_new(cmd->base, push_retry_cb, P);
+	P->fin = evtimer_new(cmd->base, push_fin_cb, P);
+	if (P->retry == NULL || P->fin == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	push_options(P);
+	return P;
+fail:
+	push_free(P);
+	return NULL;
+}
+
+/* --upload's end: the answer on stdout, or the reason on stderr. */
+static void
+pushcmd_done(const struct push_result *r, void *arg)
+{
+	struct pushcmd *cmd = arg;
+
+	if (cmd->progress)
+		fputc('\n', stderr);
+	if (r->status == 0)
+		printf("Upload complete\nbytes: %" PRIu64
+		       "\nresumed-from: %" PRIu64 "\nlocation: %s\n",
+		    r->bytes, r->resumed_from, r->location);
+	else
+		fprintf(stderr, "haulproxy: %s: %s\n", cmd->file, r->msg);
+	cmd->status = r->status;
+	event_base_loopexit(cmd->base, NULL);
+}
+
+int
+pushcmd_run(struct pushcmd *cmd)
+{
+	char err[512];
+
+	cmd->progress = isatty(STDERR_FILENO);
+	cmd->status = 1;
+	if (push_start(cmd, pushcmd_done, cmd, err, sizeof(err)) == NULL) {
+		fprintf(stderr, "haulproxy: --upload: %s\n", err);
+		return 2;
+	}
 	event_base_dispatch(cmd->base);
-	hc_free(P.hc);
-	event_free(P.retry);
-	buf_free(&P.rq);
-	free(P.chunk);
-	close(P.fd);
-	return P.status_out;
+	return cmd->status;
 }
