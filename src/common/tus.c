@@ -235,7 +235,6 @@ void
 tus_cksum_update(struct tus_cksum *c, const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uInt step;
 
 	if (c->algo != TUS_CRC32) {
 		EVP_DigestUpdate(c->md, p, n);
@@ -243,16 +242,17 @@ tus_cksum_update(struct tus_cksum *c, const void *p, size_t n)
 	}
 #ifdef HAVE_ISAL
 	/* The same CRC-32 as zlib's, several times faster. */
-	(void)step;
 	c->crc = crc32_gzip_refl(c->crc, b, (uint64_t)n);
 #else
-	for (; n > 0; b += step, n -= step) {
-		step = n > (1u << 30) ? 1u << 30 : (uInt)n;
+	while (n > 0) {
+		uInt step = n > (1u << 30) ? 1u << 30 : (uInt)n;
+
 		c->crc = (uint32_t)crc32(c->crc, b, step);
+		b += step;
+		n -= step;
 	}
 #endif
 }
-
 size_t
 tus_cksum_final(struct tus_cksum *c, unsigned char *out)
 {
