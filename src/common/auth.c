@@ -26,6 +26,7 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "util.h"
 #include "base64.h"
 
 #define AUTH_FILE_MAX (1 << 20) /* a secrets file larger is refused */
@@ -45,8 +46,6 @@ static int auth_b64token(const char *, size_t);
 static int auth_add(struct auth_set *, const char *, size_t);
 static void auth_mac(const struct auth_secret *, const char *, size_t,
     const char *, size_t, char *);
-static int auth_param(
-    const char *, size_t, const char *, const char **, size_t *, int *);
 
 /* RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
  * "+" / "/" ) *"=" */
@@ -254,34 +253,6 @@ auth_mac(const struct auth_secret *key, const char *path, size_t pathlen,
 	free(msg);
 }
 
-/*
- * Find parameter name in query[0..len): 1 with its value when present
- * once, 0 when absent, -1 when present twice.
- */
-static int
-auth_param(const char *q, size_t len, const char *name, const char **val,
-    size_t *vlen, int *found)
-{
-	const char *p = q, *end = q + len, *amp;
-	size_t nl = strlen(name);
-
-	*found = 0;
-	for (; p < end; p = amp + 1) {
-		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
-			amp = end;
-		if ((size_t)(amp - p) > nl && memcmp(p, name, nl) == 0 &&
-		    p[nl] == '=') {
-			if (*found)
-				return -1;
-			*found = 1;
-			*val = p + nl + 1;
-			*vlen = (size_t)(amp - p) - nl - 1;
-		} else if ((size_t)(amp - p) == nl && memcmp(p, name, nl) == 0)
-			return -1; /* "sig" with no '=' is a malformed one */
-	}
-	return *found;
-}
-
 enum auth_result
 auth_signed(const struct auth_set *keys, const char *path, size_t pathlen,
     const char *query, time_t now)
@@ -290,13 +261,13 @@ auth_signed(const struct auth_set *keys, const char *path, size_t pathlen,
 	size_t elen = 0, slen = 0, qlen, i;
 	char want[AUTH_SIG_LEN + 1];
 	long long exp = 0;
-	int re, rs, fe, fs, match = 0;
+	int re, rs, match = 0;
 
 	if (query == NULL)
 		return AUTH_NONE;
 	qlen = strlen(query);
-	re = auth_param(query, qlen, "expires", &e, &elen, &fe);
-	rs = auth_param(query, qlen, "sig", &s, &slen, &fs);
+	re = query_param(query, qlen, "expires", &e, &elen);
+	rs = query_param(query, qlen, "sig", &s, &slen);
 	if (re == 0 && rs == 0)
 		return AUTH_NONE;
 	if (re != 1 || rs != 1 || elen == 0 || elen > 18 ||

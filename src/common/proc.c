@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tls.h"
 #include "opts.h"
 #include "proc.h"
 #include "util.h"
@@ -136,4 +137,42 @@ proc_stats_dump(const struct stats_region *stats)
 		log_info("%s", line);
 	}
 	buf_free(&b);
+}
+
+void
+proc_reload_auth(enum auth_kind kind, const char *path, struct auth_set **set)
+{
+	struct auth_set *a;
+	char err[512];
+
+	if (path == NULL)
+		return;
+	if ((a = auth_load(kind, path, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s: the set in use stays", err);
+		return;
+	}
+	auth_free(*set);
+	*set = a;
+	log_info("SIGHUP: %s re-read: %zu %s", path, auth_count(a),
+	    kind == AUTH_TOKENS ? "tokens" : "keys");
+}
+
+int
+proc_reload_tls(
+    const char *cert, const char *key, const char *ca, struct tls_cfg **cfg)
+{
+	struct tls_cfg *t;
+	char err[512];
+
+	if (*cfg == NULL)
+		return 0;
+	if ((t = tls_cfg_server(cert, key, ca, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: TLS: %s: the files in use stay", err);
+		return 0;
+	}
+	/* Connections in flight hold their own reference to the old one. */
+	tls_cfg_free(*cfg);
+	*cfg = t;
+	log_info("SIGHUP: TLS certificate, key and CA files re-read");
+	return 1;
 }

@@ -2,16 +2,19 @@
  * Process chores shared by the daemons: the start-up sequence after
  * binding (pidfile, stats region, detaching), absolute paths (resolved
  * before a daemon changes to /), the SIGUSR1 stats dump, and a table of
- * signals and their actions (proc_signals.c, the one part with libevent).
+ * signals and their actions (proc_signals.c, the one part with libevent),
+ * and SIGHUP's re-reading of the secrets and TLS files both daemons take.
  */
 #ifndef HAUL_PROC_H
 #define HAUL_PROC_H
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "stats.h"
 
 struct event_base;
+struct tls_cfg;
 
 /* What proc_start needs to know of a daemon, from its options. */
 struct proc_conf {
@@ -60,5 +63,17 @@ int proc_pidfile_open(const char *path);
 void proc_pidfile_write(int fd, const char *path);
 /* path made absolute against the current directory (allocated). */
 char *proc_absolute(const char *path);
+
+/*
+ * SIGHUP: the token or key file at path (NULL: none asked for) read
+ * again into *set; a bad one is logged and the set in use stays.
+ */
+void proc_reload_auth(enum auth_kind, const char *path, struct auth_set **);
+/*
+ * SIGHUP: the serving side's TLS files read again into *cfg (NULL: no
+ * TLS); 1 when *cfg was replaced, 0 when the files in use stay (logged).
+ */
+int proc_reload_tls(
+    const char *cert, const char *key, const char *ca, struct tls_cfg **cfg);
 
 #endif

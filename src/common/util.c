@@ -152,3 +152,27 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	return 0;
 }
+
+int
+query_param(
+    const char *q, size_t len, const char *name, const char **val, size_t *vlen)
+{
+	const char *p = q, *end = q + len, *amp;
+	size_t nl = strlen(name);
+	int found = 0;
+
+	for (; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if ((size_t)(amp - p) > nl && memcmp(p, name, nl) == 0 &&
+		    p[nl] == '=') {
+			if (found)
+				return -1;
+			found = 1;
+			*val = p + nl + 1;
+			*vlen = (size_t)(amp - p) - nl - 1;
+		} else if ((size_t)(amp - p) == nl && memcmp(p, name, nl) == 0)
+			return -1; /* a bare name is a malformed one */
+	}
+	return found;
+}

@@ -19,6 +19,14 @@ int fd_nonblock(int);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t now_ms(void);
 
+/*
+ * Parameter name=VALUE of the query q[0..len) ("a=1&b=2", no '?'): 1
+ * with the value in *val[0..*vlen) when it is there once, 0 when absent,
+ * -1 when there twice or as a bare name.
+ */
+int query_param(const char *q, size_t len, const char *name, const char **val,
+    size_t *vlen);
+
 /* A growable byte buffer; on allocation failure it sets failed and stops. */
 struct buf {
 	char *data;

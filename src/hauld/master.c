@@ -43,7 +43,6 @@
 #include "master.h"
 #include "proc.h"
 #include "stats.h"
-#include "tls.h"
 #include "upload.h"
 #include "util.h"
 #include "worker.h"
@@ -350,51 +349,6 @@ master_grace_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/*
- * SIGHUP re-reads the TLS files for the new generation; when one is bad
- * the files in use stay (the workers forked next inherit heritage.tls).
- */
-static void
-master_tls_reload(void)
-{
-	struct tls_cfg *t;
-	char err[512];
-
-	if (heritage.tls == NULL)
-		return;
-	t = tls_cfg_server(heritage.tls_cert, heritage.tls_key,
-	    heritage.tls_client_ca, err, sizeof(err));
-	if (t == NULL) {
-		log_warnx("SIGHUP: TLS: %s: the files in use stay", err);
-		return;
-	}
-	tls_cfg_free(heritage.tls);
-	heritage.tls = t;
-	log_info("SIGHUP: TLS certificate, key and CA files re-read");
-}
-
-/*
- * SIGHUP re-reads the token and key files; one that is unreadable or
- * invalid is logged and its old set stays.
- */
-static void
-master_auth_reload(enum auth_kind kind, const char *path, struct auth_set **set)
-{
-	struct auth_set *a;
-	char err[512];
-
-	if (path == NULL)
-		return;
-	if ((a = auth_load(kind, path, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: %s: the set in use stays", err);
-		return;
-	}
-	auth_free(*set);
-	*set = a;
-	log_info("SIGHUP: %s re-read: %zu %s", path, auth_count(a),
-	    kind == AUTH_TOKENS ? "tokens" : "keys");
-}
-
 /* SIGHUP: new workers first, then the old ones finish and leave. */
 static void
 master_replace(int sig)
@@ -422,11 +376,12 @@ master_replace(int sig)
 		return;
 	}
 	log_info("SIGHUP: reopening logs and replacing workers");
-	master_tls_reload();
-	master_auth_reload(
+	/* The workers forked next inherit what is re-read. */
+	(void)proc_reload_tls(heritage.tls_cert, heritage.tls_key,
+	    heritage.tls_client_ca, &heritage.tls);
+	proc_reload_auth(
 	    AUTH_TOKENS, heritage.auth_tokens_path, &heritage.auth_tokens);
-	master_auth_reload(
-	    AUTH_KEYS, heritage.url_key_path, &heritage.url_keys);
+	proc_reload_auth(AUTH_KEYS, heritage.url_key_path, &heritage.url_keys);
 	for (i = 0; i < heritage.stats.slot_count; i++)
 		if (m.procs[i].pid != 0)
 			m.procs[i].old = 1;

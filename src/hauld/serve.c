@@ -45,7 +45,6 @@ enum gzip_mode { GZ_NONE, GZ_CONTENT, GZ_TRANSFER };
 struct serve_file;
 static int serve_route_is(const char *, const char *);
 static int serve_has_segment(const char *, const char *);
-static long long serve_query_ll(const char *, const char *);
 static void serve_digest(struct serve_file *);
 static int serve_authorized(struct conn *, const char *);
 static void serve_download(struct conn *, const char *);
@@ -136,7 +135,8 @@ serve_authorized(struct conn *c, const char *t)
 {
 	static const char body[] = "credentials required\n";
 	enum auth_result bearer = AUTH_NONE, sig = AUTH_NONE;
-	const char *q = strchr(t, '?');
+	const char *q = strchr(t, '?'), *e = "0";
+	size_t elen;
 
 	if ((heritage.auth_tokens == NULL && heritage.url_keys == NULL) ||
 	    c->peer_verified)
@@ -152,7 +152,8 @@ serve_authorized(struct conn *c, const char *t)
 		return 1;
 	if (sig == AUTH_OK) {
 		/* An upload created so answers with a Location signed alike. */
-		c->signed_expires = serve_query_ll(q + 1, "expires");
+		(void)query_param(q + 1, strlen(q + 1), "expires", &e, &elen);
+		c->signed_expires = strtoll(e, NULL, 10); /* checked digits */
 		return 1;
 	}
 	stats_add(c->w->slot, STATS_auth_refused, 1);
@@ -166,20 +167,6 @@ serve_authorized(struct conn *c, const char *t)
 	conn_header(c, "Content-Length", "%zu", sizeof(body) - 1);
 	conn_end_head(c);
 	conn_body_mem(c, body, sizeof(body) - 1);
-	return 0;
-}
-
-/* The first name=NUMBER of a query, or 0. */
-static long long
-serve_query_ll(const char *q, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	for (p = q; p != NULL && *p != '\0';
-	     p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
-		if (strncmp(p, name, n) == 0 && p[n] == '=')
-			return strtoll(p + n + 1, NULL, 10);
 	return 0;
 }
 

@@ -336,26 +336,20 @@ api_upload(struct evhttp_request *req, const char *name)
 static int
 api_want_sha256(const char *q, unsigned char *sha)
 {
-	const char *p, *amp;
 	char hex[2 * DIGEST_SHA256_LEN + 1];
-	int found = 0;
+	const char *v;
+	size_t len;
+	int r;
 
-	for (p = q; p != NULL && *p != '\0'; p = *amp ? amp + 1 : amp) {
-		amp = p + strcspn(p, "&");
-		if (strncmp(p, "sha256", 6) != 0 ||
-		    (p[6] != '=' && p + 6 != amp))
-			continue;
-		if (found || amp - p != 7 + 2 * DIGEST_SHA256_LEN)
-			return -1;
-		memcpy(hex, p + 7, 2 * DIGEST_SHA256_LEN);
-		hex[2 * DIGEST_SHA256_LEN] = '\0';
-		if (digest_hex_parse(hex, sha) == -1)
-			return -1;
-		found = 1;
-	}
-	return found;
+	if (q == NULL ||
+	    (r = query_param(q, strlen(q), "sha256", &v, &len)) == 0)
+		return 0;
+	if (r == -1 || len != 2 * DIGEST_SHA256_LEN)
+		return -1;
+	memcpy(hex, v, len);
+	hex[len] = '\0';
+	return digest_hex_parse(hex, sha) == -1 ? -1 : 1;
 }
-
 static void
 api_download(struct evhttp_request *req, const char *name)
 {

@@ -33,7 +33,6 @@
 
 #include <event2/event.h>
 
-#include <openssl/evp.h>
 #include <event2/http.h>
 
 #include "dlpriv.h"
@@ -111,6 +110,31 @@ origin_target(const char *path, size_t pathlen, const char *query)
 	}
 	*o = '\0';
 	return out;
+}
+
+int
+origin_parse_url(
+    const char *url, struct origin *o, char **path, char *err, size_t errlen)
+{
+	char *base, *slash;
+	int r;
+
+	if (!origin_is_url(url)) {
+		snprintf(
+		    err, errlen, "'%s' is not an http:// or https:// URL", url);
+		return -1;
+	}
+	base = xstrdup(url);
+	slash = strchr(strstr(base, "://") + 3, '/');
+	*path = xstrdup(slash ? slash : "/");
+	if (slash)
+		*slash = '\0';
+	if ((r = origin_parse(base, o, err, errlen)) == -1) {
+		free(*path);
+		*path = NULL;
+	}
+	free(base);
+	return r;
 }
 
 int
@@ -1025,43 +1049,6 @@ download_sync(struct download *d)
 }
 
 /*
- * The part file's SHA-256 (and SHA-512 when sha512 is not NULL), read
- * back once: 0, or -1 with errno.
- */
-static int
-part_hash(struct download *d, unsigned char *sha256, unsigned char *sha512)
-{
-	EVP_MD_CTX *c256 = EVP_MD_CTX_new(), *c512 = EVP_MD_CTX_new();
-	unsigned char *buf = xmalloc(1 << 20);
-	unsigned int len;
-	off_t off = 0;
-	ssize_t n;
-	int rc = -1;
-
-	if (c256 == NULL || c512 == NULL ||
-	    EVP_DigestInit_ex(c256, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(c512, EVP_sha512(), NULL) != 1)
-		goto out;
-	while ((n = pread(d->part_fd, buf, 1 << 20, off)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 || EVP_DigestUpdate(c256, buf, (size_t)n) != 1 ||
-		    (sha512 != NULL &&
-		        EVP_DigestUpdate(c512, buf, (size_t)n) != 1))
-			goto out;
-		off += n;
-	}
-	if (EVP_DigestFinal_ex(c256, sha256, &len) == 1 &&
-	    (sha512 == NULL || EVP_DigestFinal_ex(c512, sha512, &len) == 1))
-		rc = 0;
-out:
-	EVP_MD_CTX_free(c256);
-	EVP_MD_CTX_free(c512);
-	free(buf);
-	return rc;
-}
-
-/*
  * The finished part file's digests into d->actual (and sha512): from the
  * thread that hashed it as it grew, or, without one (or one that
  * failed, or lacks the SHA-512 asked for), read back once here.
@@ -1069,17 +1056,24 @@ out:
 static int
 hash_result(struct download *d, unsigned char *sha512)
 {
-	struct phash *ph = d->ph;
+	struct phash *ph;
 	int r;
 
+	r = d->ph != NULL ? phash_finish(d->ph, d->size, d->actual, sha512)
+	                  : -1;
+	phash_free(d->ph);
 	d->ph = NULL;
-	r = ph != NULL ? phash_finish(ph, d->size, d->actual, sha512) : -1;
-	phash_free(ph);
 	if (r == 0)
 		return 0;
-	return part_hash(d, d->actual, sha512);
+	/* The same thread, over the whole file, waited for here. */
+	if ((ph = phash_new(d->part_fd, sha512 != NULL)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r = phash_finish(ph, d->size, d->actual, sha512);
+	phash_free(ph);
+	return r;
 }
-
 /*
  * SPEC "Integrity", before the rename: the finished part file against
  * the origin's digest (unless --verify off), or the first caller's when

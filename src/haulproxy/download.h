@@ -64,6 +64,13 @@ typedef void (*dl_done_cb)(const struct dl_result *, void *arg);
  * haulproxy's own sha256, "?" and those, unchanged.  Allocated.
  */
 char *origin_target(const char *path, size_t pathlen, const char *query);
+/*
+ * "http[s]://host[:port][/path]": its origin into o and its path (from
+ * the first '/', query included; "/" when none) into *path, allocated.
+ * 0, or -1 with err.
+ */
+int origin_parse_url(
+    const char *url, struct origin *o, char **path, char *err, size_t errlen);
 /* Whether s starts with http:// or https://. */
 int origin_is_url(const char *s);
 int origin_parse(const char *url, struct origin *o, char *err, size_t errlen);

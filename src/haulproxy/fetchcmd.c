@@ -88,20 +88,15 @@ fetchcmd_run(struct fetchcmd *f)
 static int
 fetchcmd_url(struct fetchcmd *f, char *rel, char **rpath)
 {
-	char err[256], *url, *slash, *path, *target, *q;
+	char err[256], *path, *target, *q;
 	const char *name;
 	int rc = 0;
 
-	url = xstrdup(f->what);
-	slash = strchr(strstr(url, "://") + 3, '/');
-	*rpath = xstrdup(slash ? slash : "/");
-	if (slash)
-		*slash = '\0';
-	if (origin_parse(url, &f->origin, err, sizeof(err)) == -1) {
+	if (origin_parse_url(f->what, &f->origin, rpath, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "haulproxy: --fetch: %s\n", err);
 		return -1;
 	}
-	free(url);
 	/* The query goes to the origin unchanged, less our sha256. */
 	path = xstrdup(*rpath);
 	if ((q = strchr(path, '?')) != NULL) {

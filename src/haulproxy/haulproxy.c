@@ -100,9 +100,6 @@ static int proxy_security_option(struct proxy_opts *, int);
 static void proxy_tls(struct proxy_opts *);
 static void proxy_auth(struct proxy_opts *);
 static char *proxy_origin_token(const char *);
-static void proxy_auth_reload(enum auth_kind, const char *, struct auth_set **);
-static struct tls_cfg *proxy_tls_server(
-    const struct proxy_opts *, char *, size_t);
 static enum gzip_policy proxy_gzip(const char *);
 static void proxy_prepare(struct proxy_opts *);
 static void proxy_serve(struct proxy_opts *, const int *, int);
@@ -550,7 +547,8 @@ proxy_tls(struct proxy_opts *o)
 	o->tls_key = proc_absolute(o->tls_key);
 	if (o->tls_client_ca != NULL)
 		o->tls_client_ca = proc_absolute(o->tls_client_ca);
-	if ((px.tls_server = proxy_tls_server(o, err, sizeof(err))) == NULL)
+	if ((px.tls_server = tls_cfg_server(o->tls_cert, o->tls_key,
+	         o->tls_client_ca, err, sizeof(err))) == NULL)
 		opts_die(NULL, "%s", err);
 	px.o = o;
 }
@@ -621,13 +619,6 @@ proxy_origin_token(const char *path)
 	sprintf(hdr, "Authorization: Bearer %s\r\n", line);
 	explicit_bzero(buf, sizeof(buf));
 	return hdr;
-}
-
-static struct tls_cfg *
-proxy_tls_server(const struct proxy_opts *o, char *err, size_t errlen)
-{
-	return tls_cfg_server(
-	    o->tls_cert, o->tls_key, o->tls_client_ca, err, errlen);
 }
 
 static enum gzip_policy
@@ -755,50 +746,19 @@ proxy_quit(int sig)
 	_exit(0);
 }
 
-/* SIGHUP: a token or key file again; a bad one keeps the set in use. */
-static void
-proxy_auth_reload(enum auth_kind kind, const char *path, struct auth_set **set)
-{
-	struct auth_set *a;
-	char err[512];
-
-	if (path == NULL)
-		return;
-	if ((a = auth_load(kind, path, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: %s: the set in use stays", err);
-		return;
-	}
-	auth_free(*set);
-	*set = a;
-	log_info("SIGHUP: %s re-read: %zu %s", path, auth_count(a),
-	    kind == AUTH_TOKENS ? "tokens" : "keys");
-}
-
 /* SIGHUP: the access log, the token and key files, and the listener's
  * TLS files when served. */
 static void
 proxy_reopen(int sig)
 {
-	struct tls_cfg *t;
-	char err[512];
-
 	accesslog_reopen(px.access_log, px.access_fd, ACCESSLOG_KEEP_OWNER, 0);
-	proxy_auth_reload(AUTH_TOKENS, px.o->auth_tokens, &px.tokens);
-	proxy_auth_reload(AUTH_KEYS, px.o->url_key, &px.keys);
+	proc_reload_auth(AUTH_TOKENS, px.o->auth_tokens, &px.tokens);
+	proc_reload_auth(AUTH_KEYS, px.o->url_key, &px.keys);
 	api_set_auth(px.tokens, px.keys);
-	if (px.tls_server == NULL)
-		return;
-	if ((t = proxy_tls_server(px.o, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: TLS: %s: the files in use stay", err);
-		return;
-	}
-	/* Connections in flight hold their own reference to the old one. */
-	api_set_tls(t);
-	tls_cfg_free(px.tls_server);
-	px.tls_server = t;
-	log_info("SIGHUP: TLS certificate, key and CA files re-read");
+	if (proc_reload_tls(px.o->tls_cert, px.o->tls_key, px.o->tls_client_ca,
+	        &px.tls_server))
+		api_set_tls(px.tls_server);
 }
-
 static void
 proxy_dump(int sig)
 {

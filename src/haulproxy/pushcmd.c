@@ -487,29 +487,6 @@ push_failed(struct push *P, const char *why)
 	evtimer_add(P->retry, &tv);
 }
 
-/* "http[s]://host[:port]/path": the origin and the path. */
-static int
-push_endpoint(struct push *P, const char *url, char *err, size_t errlen)
-{
-	char *base, *slash;
-
-	if (!origin_is_url(url)) {
-		snprintf(
-		    err, errlen, "'%s' is not an http:// or https:// URL", url);
-		return -1;
-	}
-	base = xstrdup(url);
-	slash = strchr(strstr(base, "://") + 3, '/');
-	P->ep_path = xstrdup(slash ? slash : "/");
-	if (slash)
-		*slash = '\0';
-	if (origin_parse(base, &P->ep, err, errlen) == -1) {
-		free(base);
-		return -1;
-	}
-	free(base);
-	return 0;
-}
 struct push *
 push_start(const struct pushcmd *cmd, push_done_fn done, void *arg, char *err,
     size_t errlen)
@@ -526,7 +503,8 @@ push_start(const struct pushcmd *cmd, push_done_fn done, void *arg, char *err,
 	P->done_arg = arg;
 	P->fd = -1;
 	buf_init(&P->rq);
-	if (push_endpoint(P, cmd->endpoint, err, errlen) == -1)
+	if (origin_parse_url(cmd->endpoint, &P->ep, &P->ep_path, err, errlen) ==
+	    -1)
 		goto fail;
 	if ((P->fd = open(cmd->file, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(P->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
