@@ -42,11 +42,15 @@ must_equal "$(cat "$T/out")" "sha-256: $(sha256sum "$ROOT/small.bin" | cut -c1-6
 
 # One hauld stops mid-download: the balancer sends the rest to the other.
 start_haulproxy -o "$NGINX_URL" -C 256k -j 2
-workers=$(HAULD_PID=$PID1 worker_pids)
-done_at=$(freeze_at big.bin $((8 * 1024 * 1024)) $workers) || exit 1
+# Both hauld are stepped and left stopped (with one alone, the other
+# carries the whole file before the first is killed); hauld 1 is killed
+# while stopped, then hauld 2 goes on.
+w1=$(HAULD_PID=$PID1 worker_pids)
+w2=$(HAULD_PID=$PID2 worker_pids)
+done_at=$(freeze_at big.bin $((8 * 1024 * 1024)) $w1 $w2) || exit 1
 log "frozen at $done_at bytes; stopping hauld 1"
-thaw $workers
-kill -KILL $workers "$PID1" 2>/dev/null
+kill -KILL $w1 "$PID1" 2>/dev/null
+thaw $w1 $w2
 wait_dead "$PID1" 10 || fail "hauld 1 survived SIGKILL"
 pget_ok big.bin "$T/body" "$T/hdr" "download with one hauld gone"
 must_cmp "$PROXY_DIR/big.bin" "$ROOT/big.bin" "finished by the other hauld"
