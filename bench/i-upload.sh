@@ -14,6 +14,7 @@ scenario_i()
 	npm=${HAUL_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haul-tests-npm}
 	mkdir -p "$up" "$W/tusd"
 	printf 'bench-upload-token-0123456789\n' >"$W/run/tokens"
+	i_small_rss "$up"
 	start_hauld 127.0.0.1 "" -U "$up" --auth-tokens "$W/run/tokens"
 	ipid=$HPID iport=$HPORT
 	tpid=""
@@ -80,13 +81,34 @@ scenario_i()
 		    "$([ $cl != hauld ] && ratio "$ms" "$(med i.hauld.walls)")"
 	done
 	note "speed = peer wall / hauld wall (> 1: the hauld row is faster); RSS: the server's peak (hauld, nginx: the largest process)."
+	note "hauld's peak RSS in a fresh hauld after one upload of $((SIZE_MB / 16)) MiB: $(fmt "$(med i.small.rss)" 1) MiB; after ${SIZE_MB} MiB uploads: $(fmt "$(stats i.hauld.rss | awk '{ print $3 }')" 1) MiB."
 	note "hauld syncs every 8 MiB and at each PATCH's end; @tus/server and nginx PUT do not: compare '+fsync' for equal durability."
 	check "i. upload into hauld / @tus/server" "$(ratio "$(med i.tus.wall)" "$hw")" ">=" 3.00
 	check "i. upload into hauld / nginx PUT (as is)" "$(ratio "$(med i.nginx.wall)" "$hw")" ">=" 0.90
 	check "i. upload into hauld / nginx PUT (+fsync)" "$(ratio "$(med i.nginx.walls)" "$(med i.hauld.walls)")" ">=" 1.00
+	check "i. hauld peak RSS, ${SIZE_MB} MiB upload / $((SIZE_MB / 16)) MiB (flat)" "$(ratio "$(stats i.hauld.rss | awk '{ print $3 }')" "$(med i.small.rss)")" "<=" 1.25
 	stop_pid "$ipid"
 	[ -n "$tpid" ] && stop_pid "$tpid"
 	[ -n "$nd" ] && stop_pid "$nd"
+}
+
+# i_small_rss UPDIR: a fresh hauld's peak RSS (MiB, i.small.rss) after
+# one upload of a sixteenth of big.bin, against which the big uploads'
+# peak is compared: memory per upload must not grow with its size.
+i_small_rss()
+{
+	local spid
+	head -c $((SIZE_MB * 1024 * 1024 / 16)) "$W/files/big.bin" >"$W/files/up-small.bin"
+	start_hauld 127.0.0.1 "" -U "$1" --auth-tokens "$W/run/tokens"
+	spid=$HPID
+	if "$HAULPROXY" --upload "$W/files/up-small.bin" -o "http://127.0.0.1:$HPORT" \
+	    --origin-token "$W/run/tokens" -D "$W/dl" >"$W/run/client.log" 2>&1; then
+		add i.small.rss "$(calc "$(i_hwm "$spid") / 1024")"
+	else
+		echo "  (small upload failed: $(tail -n 2 "$W/run/client.log" | tr '\n' ' '))" >&2
+	fi
+	stop_pid "$spid"
+	rm -f "$1/up-small.bin" "$W/files/up-small.bin" "$W/dl"/.haul-upload-*
 }
 
 i_label()

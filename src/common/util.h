@@ -16,6 +16,14 @@ char *xstrdup(const char *);
 int fd_cloexec(int);
 int fd_nonblock(int);
 
+/*
+ * Start writing [off, off + len) of fd back to disk without waiting for
+ * it (Linux sync_file_range; elsewhere nothing), so that a later
+ * fdatasync finds little left to write: disk and network then overlap
+ * instead of taking turns.  Durability still comes only from fdatasync.
+ */
+void fd_writeback(int fd, uint64_t off, uint64_t len);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t now_ms(void);
 

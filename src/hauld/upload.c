@@ -53,11 +53,13 @@
 #include "stats.h"
 #include "tus.h"
 #include "upload.h"
+#include "util.h"
 #include "worker.h"
 
 #define STATE_DIR ".haul"
 #define ID_LEN 32
 #define SYNC_STEP (8u << 20) /* bytes between fdatasyncs of a PATCH */
+#define WRITEBACK_STEP (1u << 20) /* bytes between fd_writeback calls */
 #define OCTET "application/offset+octet-stream"
 
 struct upload {
@@ -74,6 +76,7 @@ struct patch {
 	struct upload u;
 	int fd;
 	uint64_t start, cur, synced;
+	uint64_t kicked; /* written back up to here (fd_writeback) */
 	int has_cksum;
 	struct tus_cksum ck;
 	unsigned char want[TUS_DIGEST_MAX];
@@ -775,7 +778,7 @@ patch_begin(struct conn *c, struct patch *p, uint64_t body)
 	char err[160];
 	int r;
 
-	p->start = p->cur = p->synced = p->u.offset;
+	p->start = p->cur = p->synced = p->kicked = p->u.offset;
 	if (ck != NULL) {
 		r = tus_checksum_parse(
 		    ck, &algo, p->want, &p->want_len, err, sizeof(err));
@@ -824,6 +827,11 @@ patch_data(struct conn *c, void *arg, const char *buf, size_t n)
 		buf += w;
 		n -= (size_t)w;
 		p->cur += (uint64_t)w;
+	}
+	/* The disk writes as the body arrives, not all at the sync. */
+	if (p->cur - p->kicked >= WRITEBACK_STEP) {
+		fd_writeback(p->fd, p->kicked, p->cur - p->kicked);
+		p->kicked = p->cur;
 	}
 	/* Offsets are acknowledged as they become durable, in steps. */
 	if (!p->has_cksum && p->cur - p->synced >= SYNC_STEP &&
