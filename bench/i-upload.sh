@@ -47,46 +47,46 @@ scenario_i()
 				    "$W/files/big.bin" -o "http://127.0.0.1:$iport" \
 				    --origin-token "$W/run/tokens" -D "$W/dl" ||
 				    continue
-				add i.hauld.rss "$(calc "$(i_hwm "$ipid") / 1024")"
+				add i.hauld.srss "$(calc "$(i_hwm "$ipid") / 1024")"
 				;;
 			tus)
 				[ -n "$tpid" ] || continue
 				timed i.tus "$W/tusd" "$HAULPROXY" --upload \
 				    "$W/files/big.bin" -D "$W/dl" --upload-endpoint \
 				    "http://127.0.0.1:$tport/files/" || continue
-				add i.tus.rss "$(calc "$(hwm "$tpid") / 1024")"
+				add i.tus.srss "$(calc "$(hwm "$tpid") / 1024")"
 				;;
 			nginx)
 				[ -n "$nd" ] || continue
 				timed i.nginx "$W/put/big.bin" "$CURL" -sSf -T \
 				    "$W/files/big.bin" "http://127.0.0.1:$NPORT/put/big.bin" ||
 				    continue
-				add i.nginx.rss "$(calc "$(i_hwm "$nd") / 1024")"
+				add i.nginx.srss "$(calc "$(i_hwm "$nd") / 1024")"
 				;;
 			esac
 		done
 	done
 	hw=$(med i.hauld.wall)
-	printf '  %-34s %17s %17s %13s %9s %8s\n' "upload of big.bin" "wall s" \
-	    "wall+fsync s" "server RSS MiB" "speed" "+fsync"
+	printf '  %-34s %17s %17s %13s %13s %9s %8s\n' "upload of big.bin" "wall s" \
+	    "wall+fsync s" "server RSS MiB" "client RSS" "speed" "+fsync"
 	for cl in hauld tus nginx; do
 		[ "$(med i.$cl.wall)" = "-" ] && { skip "$cl: did not run"; continue; }
 		read -r m lo hi < <(stats i.$cl.wall)
 		read -r ms los his < <(stats i.$cl.walls)
-		printf '  %-34s %17s %17s %13s %9s %8s\n' "$(i_label $cl)" \
+		printf '  %-34s %17s %17s %13s %13s %9s %8s\n' "$(i_label $cl)" \
 		    "$(fmt "$m" 2) ($(fmt "$lo" 2)-$(fmt "$hi" 2))" \
 		    "$(fmt "$ms" 2) ($(fmt "$los" 2)-$(fmt "$his" 2))" \
-		    "$(fmt "$(stats i.$cl.rss | awk '{ print $3 }')" 1)" \
+		    "$(fmt "$(stats i.$cl.srss | awk '{ print $3 }')" 1)" "$(fmt "$(stats i.$cl.rss | awk '{ print $3 }')" 1)" \
 		    "$([ $cl != hauld ] && ratio "$m" "$hw")" \
 		    "$([ $cl != hauld ] && ratio "$ms" "$(med i.hauld.walls)")"
 	done
-	note "speed = peer wall / hauld wall (> 1: the hauld row is faster); RSS: the server's peak (hauld, nginx: the largest process)."
-	note "hauld's peak RSS in a fresh hauld after one upload of $((SIZE_MB / 16)) MiB: $(fmt "$(med i.small.rss)" 1) MiB; after ${SIZE_MB} MiB uploads: $(fmt "$(stats i.hauld.rss | awk '{ print $3 }')" 1) MiB."
+	note "speed = peer wall / hauld wall (> 1: the hauld row is faster); RSS: peaks; the server's is its largest process (hauld, nginx)."
+	note "hauld's peak RSS in a fresh hauld after one upload of $((SIZE_MB / 16)) MiB: $(fmt "$(med i.small.srss)" 1) MiB; after ${SIZE_MB} MiB uploads: $(fmt "$(stats i.hauld.srss | awk '{ print $3 }')" 1) MiB."
 	note "hauld syncs every 8 MiB and at each PATCH's end; @tus/server and nginx PUT do not: compare '+fsync' for equal durability."
 	check "i. upload into hauld / @tus/server" "$(ratio "$(med i.tus.wall)" "$hw")" ">=" 3.00
 	check "i. upload into hauld / nginx PUT (as is)" "$(ratio "$(med i.nginx.wall)" "$hw")" ">=" 0.90
 	check "i. upload into hauld / nginx PUT (+fsync)" "$(ratio "$(med i.nginx.walls)" "$(med i.hauld.walls)")" ">=" 1.00
-	check "i. hauld peak RSS, ${SIZE_MB} MiB upload / $((SIZE_MB / 16)) MiB (flat)" "$(ratio "$(stats i.hauld.rss | awk '{ print $3 }')" "$(med i.small.rss)")" "<=" 1.25
+	check "i. hauld peak RSS, ${SIZE_MB} MiB upload / $((SIZE_MB / 16)) MiB (flat)" "$(ratio "$(stats i.hauld.srss | awk '{ print $3 }')" "$(med i.small.srss)")" "<=" 1.25
 	stop_pid "$ipid"
 	[ -n "$tpid" ] && stop_pid "$tpid"
 	[ -n "$nd" ] && stop_pid "$nd"
@@ -103,7 +103,7 @@ i_small_rss()
 	spid=$HPID
 	if "$HAULPROXY" --upload "$W/files/up-small.bin" -o "http://127.0.0.1:$HPORT" \
 	    --origin-token "$W/run/tokens" -D "$W/dl" >"$W/run/client.log" 2>&1; then
-		add i.small.rss "$(calc "$(i_hwm "$spid") / 1024")"
+		add i.small.srss "$(calc "$(i_hwm "$spid") / 1024")"
 	else
 		echo "  (small upload failed: $(tail -n 2 "$W/run/client.log" | tr '\n' ' '))" >&2
 	fi
