@@ -1,7 +1,8 @@
 # haulproxy --upload (SPEC "Uploads", the pushing side): to hauld with
 # --origin-token, byte for byte (an empty file, a name with a folder),
 # resumed after kill -9 of haulproxy mid-upload, a changed file starting
-# a new upload, and to @tus/server (npm) as another tus 1.0 server.
+# a new upload (the old one deleted), and to @tus/server (npm) as another
+# tus 1.0 server.
 # Needs node and npm for the @tus/server part: exits 77 (skip) only when
 # npm is missing.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -41,33 +42,57 @@ must_contain "$T/err" "401" "the refusal named"
 must_equal "$?" 2 "a missing file: exit 2"
 ls -A "$ST" | grep -q . && fail "resume state left after success: $(ls -A "$ST")"
 
+# push_killed FILE: haulproxy --upload FILE killed (-9) once hauld has
+# acknowledged some of it; sets url (the upload's, from the resume state)
+# and o (the offset hauld acknowledged).
+push_killed()
+{
+	"$HAULPROXY" --upload "$1" -o "http://127.0.0.1:$PORT" \
+	    --origin-token "$T/tokens" -D "$ST" >"$T/out1" 2>&1 &
+	pp=$!
+	track "$pp"
+	url=""
+	o=0
+	for i in $(seq 1 1000); do
+		s=$(ls "$ST"/.haul-upload-* 2>/dev/null | grep -v '\.tmp$' | head -n 1)
+		[ -n "$s" ] && url=$(head -n 1 "$s") &&
+		    o=$(curl -s -I -H "Authorization: Bearer $TOKEN" \
+		        -H 'Tus-Resumable: 1.0.0' "http://127.0.0.1:$PORT$url" |
+		        tr -d '\r' | sed -n 's/^Upload-Offset: //p') &&
+		    [ "${o:-0}" -gt 0 ] && break
+		sleep 0.01
+	done
+	[ -n "$url" ] || fail "no resume state written"
+	kill -KILL "$pp"
+	wait "$pp" 2>/dev/null
+	log "haulproxy killed with ${o:-?} bytes of $(basename "$1") acknowledged"
+	[ "${o:-0}" -gt 0 ] || fail "nothing acknowledged before the kill"
+	[ "${o:-0}" -lt "$(wc -c <"$1")" ] || fail "finished before the kill"
+}
+
 # kill -9 mid-upload, then the same command resumes from the server.
-bin_file "$T/big.bin" $((256 * 1024 * 1024))
-"$HAULPROXY" --upload "$T/big.bin" -o "http://127.0.0.1:$PORT" \
-    --origin-token "$T/tokens" -D "$ST" >"$T/out1" 2>&1 &
-pp=$!
-track "$pp"
-url=""
-for i in $(seq 1 400); do
-	s=$(ls "$ST"/.haul-upload-* 2>/dev/null | grep -v '\.tmp$' | head -n 1)
-	[ -n "$s" ] && url=$(cat "$s") &&
-	    o=$(curl -s -I -H "Authorization: Bearer $TOKEN" \
-	        -H 'Tus-Resumable: 1.0.0' "http://127.0.0.1:$PORT$url" |
-	        tr -d '\r' | sed -n 's/^Upload-Offset: //p') &&
-	    [ "${o:-0}" -ge $((8 * 1024 * 1024)) ] && break
-	sleep 0.01
-done
-[ -n "$url" ] || fail "no resume state written"
-kill -KILL "$pp"
-wait "$pp" 2>/dev/null
-log "haulproxy killed with ${o:-?} bytes acknowledged"
-[ "${o:-0}" -lt $((256 * 1024 * 1024)) ] || fail "finished before the kill"
+bin_file "$T/big.bin" $((512 * 1024 * 1024))
+push_killed "$T/big.bin"
 push "$T/big.bin" || fail "resumed --upload: $(cat "$T/err")"
 r=$(field resumed-from)
 [ "$r" -ge "$o" ] || fail "resumed from $r, $o was acknowledged"
 must_cmp "$UP/big.bin" "$T/big.bin" "pushed across a kill -9"
+rm -f "$T/big.bin" "$UP/big.bin"
 
-# A changed file is a new upload.
+# A changed file is a new upload, and the old, unfinished one is deleted
+# (hauld has tus's termination extension).
+bin_file "$T/c.bin" $((512 * 1024 * 1024))
+push_killed "$T/c.bin"
+old=$url
+printf 'x' | dd of="$T/c.bin" bs=1 seek=5 conv=notrunc 2>/dev/null
+touch -d '+1 min' "$T/c.bin"
+push "$T/c.bin" || fail "--upload of the changed c.bin: $(cat "$T/err")"
+must_equal "$(field resumed-from)" 0 "a changed file starts over"
+must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed"
+must_equal "$(curl -s -o /dev/null -w '%{http_code}' -I \
+    -H "Authorization: Bearer $TOKEN" -H 'Tus-Resumable: 1.0.0' \
+    "http://127.0.0.1:$PORT$old")" 404 "the old upload deleted"
+rm -f "$T/c.bin" "$UP/c.bin"
 bin_file "$T/c.bin" $((9 * 1024 * 1024))
 "$HAULPROXY" --upload "$T/c.bin" -o "http://127.0.0.1:$PORT" -D "$ST" \
     >/dev/null 2>&1	# no token: created nothing, saved nothing
@@ -75,8 +100,8 @@ push "$T/c.bin" || fail "--upload c.bin: $(cat "$T/err")"
 printf 'x' | dd of="$T/c.bin" bs=1 seek=5 conv=notrunc 2>/dev/null
 touch -d '+1 min' "$T/c.bin"
 push "$T/c.bin" || fail "--upload of the changed c.bin: $(cat "$T/err")"
-must_equal "$(field resumed-from)" 0 "a changed file starts over"
-must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed"
+must_equal "$(field resumed-from)" 0 "a finished file changed starts over"
+must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed again"
 
 # The daemon: POST /upload/NAME pushes DIR/NAME; two at once share it.
 PROXY_DIR=$T/pdir

@@ -214,4 +214,21 @@ curl -sS --max-time 10 $PROXY_TLS_ARGS -o /dev/null "$(purl /healthz)" ||
     fail "listener lost its certificate on a bad SIGHUP"
 stop_haulproxy
 must_equal "$PROXY_STATUS" 0 "haulproxy exit status"
+
+# --upload over TLS: the PATCH bodies go through hclient's TLS write
+# buffer (sendfile only serves plain connections); the second PATCH
+# starts at 64 MiB.
+printf 'tls-push-token-0123456789\n' >"$T/ptokens"
+mkdir -p "$T/up"
+start_hauld --tls-cert "$C/srv.pem" --tls-key "$C/srv.key" -U "$T/up" \
+    --auth-tokens "$T/ptokens"
+bin_file "$T/push.bin" $((64 * 1024 * 1024 + 4097))
+"$HAULPROXY" --upload "$T/push.bin" -o "https://localhost:$PORT" \
+    --cacert "$C/ca.pem" --origin-token "$T/ptokens" -D "$T" \
+    >"$T/out" 2>"$T/err" || fail "--upload over TLS: $(cat "$T/err")"
+must_cmp "$T/up/push.bin" "$T/push.bin" "pushed over TLS"
+"$HAULPROXY" --upload "$T/push.bin" -o "https://localhost:$PORT" \
+    --origin-token "$T/ptokens" -D "$T" >"$T/out" 2>"$T/err" &&
+    fail "--upload to an unknown CA succeeded"
+must_contain "$T/err" "certificate verify failed" "--upload: the TLS failure named"
 log ok

@@ -70,7 +70,8 @@ fd_writeback(int fd, uint64_t off, uint64_t len)
 {
 #ifdef SYNC_FILE_RANGE_WRITE
 	/* Advice only: a failure leaves the bytes to fdatasync. */
-	(void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+	(void)sync_file_range(
+	    fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
 #else
 	(void)fd;
 	(void)off;

@@ -58,7 +58,7 @@
 
 #define STATE_DIR ".haul"
 #define ID_LEN 32
-#define SYNC_STEP (8u << 20) /* bytes between fdatasyncs of a PATCH */
+#define SYNC_STEP (8u << 20)      /* bytes between fdatasyncs of a PATCH */
 #define WRITEBACK_STEP (1u << 20) /* bytes between fd_writeback calls */
 #define OCTET "application/offset+octet-stream"
 

@@ -5,6 +5,7 @@
 #include "config.h"
 #endif
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -66,6 +67,10 @@ struct hc_conn {
 	struct addrinfo *ai, *ai_cur;
 	char *req; /* a copy, kept for a resend */
 	size_t req_len, req_off, req_cap;
+	/* A body sent from a file after req (hc_request_file); len 0: none. */
+	int body_fd;
+	uint64_t body_off, body_len, body_sent;
+	size_t wpos, wlen; /* TLS: body bytes staged in buf[wpos..wlen) */
 	const struct hc_cbs *cbs;
 	void *arg;
 	char *buf;       /* HC_READ bytes */
@@ -228,6 +233,8 @@ hc_fail_net(struct hc_conn *c, const char *why)
 		c->resent = 1;
 		hc_close(c);
 		c->req_off = 0;
+		c->body_sent = 0;
+		c->wpos = c->wlen = 0;
 		if (hc_connect(c) == 0)
 			return;
 	}
@@ -272,21 +279,58 @@ hc_connect(struct hc_conn *c)
 	return -1;
 }
 
+/*
+ * Some of the file body: sendfile(2) on a plain socket; over TLS, read
+ * into buf (idle while a request is sent) and written from there, the
+ * same bytes offered again after a "want" as OpenSSL requires.  As
+ * send(2) answers; 0 when the file ends early.
+ */
+static ssize_t
+hc_write_body(struct hc_conn *c)
+{
+	uint64_t left = c->body_len - c->body_sent;
+	off_t off = (off_t)(c->body_off + c->body_sent);
+	size_t n = left < HC_READ ? (size_t)left : HC_READ;
+	ssize_t r;
+
+	if (c->tls == NULL)
+		return sendfile(c->fd, c->body_fd, &off, n);
+	if (c->wpos == c->wlen) {
+		if ((r = pread(c->body_fd, c->buf, n, off)) <= 0)
+			return r;
+		c->wpos = 0;
+		c->wlen = (size_t)r;
+	}
+	r = hc_io(c, tls_write(c->tls, c->buf + c->wpos, c->wlen - c->wpos));
+	if (r > 0)
+		c->wpos += (size_t)r;
+	return r;
+}
+
+/* The request's next bytes: its head, then its file body. */
+static ssize_t
+hc_write_some(struct hc_conn *c)
+{
+	c->want = EV_WRITE;
+	if (c->req_off < c->req_len) {
+		if (c->tls != NULL)
+			return hc_io(c,
+			    tls_write(c->tls, c->req + c->req_off,
+			        c->req_len - c->req_off));
+		return send(c->fd, c->req + c->req_off, c->req_len - c->req_off,
+		    MSG_NOSIGNAL);
+	}
+	return hc_write_body(c);
+}
+
 static void
 hc_write(struct hc_conn *c)
 {
 	ssize_t n;
 
 	c->st = S_WRITING;
-	while (c->req_off < c->req_len) {
-		c->want = EV_WRITE;
-		if (c->tls != NULL)
-			n = hc_io(c,
-			    tls_write(c->tls, c->req + c->req_off,
-			        c->req_len - c->req_off));
-		else
-			n = send(c->fd, c->req + c->req_off,
-			    c->req_len - c->req_off, MSG_NOSIGNAL);
+	while (c->req_off < c->req_len || c->body_sent < c->body_len) {
+		n = hc_write_some(c);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -295,13 +339,20 @@ hc_write(struct hc_conn *c)
 				    c, HC_ENET, "cannot watch the socket");
 			return;
 		}
+		if (n == 0) { /* only the file body can come up short */
+			hc_finish(c, HC_EABORT, "the file to send shrank");
+			return;
+		}
 		if (n == -1) {
 			hc_fail_net(c,
 			    c->tls_why[0] ? c->tls_why
 			                  : "cannot send the request");
 			return;
 		}
-		c->req_off += (size_t)n;
+		if (c->req_off < c->req_len)
+			c->req_off += (size_t)n;
+		else
+			c->body_sent += (uint64_t)n;
 	}
 	c->st = S_HEAD;
 	c->pos = c->len = 0;
@@ -973,6 +1024,13 @@ int
 hc_request(struct hc_conn *c, const char *req, size_t len,
     const struct hc_cbs *cbs, void *arg)
 {
+	return hc_request_file(c, req, len, -1, 0, 0, cbs, arg);
+}
+
+int
+hc_request_file(struct hc_conn *c, const char *req, size_t len, int fd,
+    uint64_t off, uint64_t blen, const struct hc_cbs *cbs, void *arg)
+{
 	char *copy;
 
 	if (c->cbs != NULL || c->pend_cbs != NULL || c->dead)
@@ -987,6 +1045,11 @@ hc_request(struct hc_conn *c, const char *req, size_t len,
 	c->req_len = len;
 	c->head_req = len >= 5 && memcmp(req, "HEAD ", 5) == 0;
 	c->req_off = 0;
+	c->body_fd = fd;
+	c->body_off = off;
+	c->body_len = blen;
+	c->body_sent = 0;
+	c->wpos = c->wlen = 0;
 	c->cbs = cbs;
 	c->arg = arg;
 	c->got_any = 0;

@@ -29,6 +29,7 @@
 #define HAUL_HCLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct hc_conn;
@@ -78,6 +79,14 @@ void hc_set_tls(struct hc_conn *, struct tls_cfg *, struct stats_slot *);
  */
 int hc_request(struct hc_conn *, const char *req, size_t len,
     const struct hc_cbs *, void *arg);
+/*
+ * The same with a body of blen bytes read from fd at off (the head in
+ * req says Content-Length): sendfile(2) on a plain connection, through
+ * a HC_READ buffer over TLS, so a large body costs no memory.  fd stays
+ * the caller's and must stay open until done() runs.
+ */
+int hc_request_file(struct hc_conn *, const char *req, size_t len, int fd,
+    uint64_t off, uint64_t blen, const struct hc_cbs *, void *arg);
 /* Abandon the request in flight, if any, and close; no callback runs. */
 void hc_cancel(struct hc_conn *);
 void hc_free(struct hc_conn *);

@@ -3,11 +3,15 @@
  * from the client side, over hclient (SPEC "Uploads", haulproxy's part).
  *
  *   OPTIONS endpoint   which checksums the server takes (crc32, sha256,
- *                      sha1, in that order of preference)
- *   HEAD url           when a resume state names an upload: its offset
+ *                      sha1, in that order of preference), and whether
+ *                      it has the termination extension
+ *   HEAD url           when a resume state names an upload of this very
+ *                      file: its offset
+ *   DELETE url         when it names an upload of the file as it was
+ *                      before a change, and the server terminates
  *   POST endpoint      else a new upload: Upload-Length, filename; the
  *                      Location is saved as the resume state at once
- *   PATCH url          PUSH_CHUNK bytes at a time, with Upload-Checksum
+ *   PATCH url          PUSH_PATCH bytes at a time, with Upload-Checksum
  *                      when the server takes one, until the offset the
  *                      server answers is the file's size
  *
@@ -15,9 +19,16 @@
  * after a back-off of 200 ms doubling to 10 s, at most -r times in a row,
  * each retry starting with a HEAD for the offset the server has.  The
  * resume state is DIR/.haul-upload-HASH, HASH the SHA-256 of the file's
- * absolute path, size, mtime (ns) and inode, the endpoint and NAME, so
- * running the same command again after any interruption resumes, and a
- * changed file starts a new upload.  Memory: one chunk and its request.
+ * absolute path, the endpoint and NAME; it holds the upload's URL and
+ * the file's identity (size, mtime in ns, inode).  Running the same
+ * command again after any interruption resumes; a changed file starts
+ * a new upload, and the old one is deleted where the server allows.
+ *
+ * A PATCH body goes from the file to the socket (hclient sends it with
+ * sendfile, or through its read buffer over TLS), its checksum taken by
+ * a read pass through a PUSH_READ buffer first: memory stays small
+ * whatever PUSH_PATCH is, and big PATCHes cost few round trips, each of
+ * which waits for the server's sync.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -48,16 +59,21 @@
 #include "tus.h"
 #include "util.h"
 
-#define PUSH_CHUNK (8u << 20)
+#define PUSH_PATCH (64u << 20) /* bytes per PATCH at most */
+#define PUSH_READ (1u << 20)   /* the checksum pass's buffer */
 
-enum push_step { P_OPTIONS, P_HEAD, P_CREATE, P_PATCH };
+enum push_step { P_OPTIONS, P_HEAD, P_DELETE, P_CREATE, P_PATCH };
 
 struct push {
 	const struct pushcmd *cmd;
 	struct hc_conn *hc;
 	struct origin ep;
-	char *ep_path;  /* the endpoint's path */
-	char url[1024]; /* the upload's path on ep, "" until created */
+	char *ep_path;     /* the endpoint's path */
+	char url[1024];    /* the upload's path on ep, "" until created */
+	char stale[1024];  /* an upload of the file before it changed, or "" */
+	char ident[128];   /* the file's size, mtime and inode */
+	int terminate;     /* the server has the termination extension */
+	uint64_t body_len; /* of the PATCH being sent */
 	int fd;
 	uint64_t size, offset, resumed_from;
 	int resumed;
@@ -68,7 +84,7 @@ struct push {
 	unsigned tries;
 	struct event *retry;
 	struct buf rq;
-	char *chunk;
+	char *chunk; /* PUSH_READ bytes */
 	/* What the answer said. */
 	int status, has_offset;
 	uint64_t resp_offset;
@@ -146,10 +162,11 @@ push_state_path(struct push *P, const char *abs, const struct stat *st)
 	char key[8192], hex[65];
 	unsigned int len;
 
-	snprintf(key, sizeof(key), "%s\n%lld\n%lld.%09ld\n%llu\n%s\n%s", abs,
+	snprintf(P->ident, sizeof(P->ident), "%lld %lld.%09ld %llu",
 	    (long long)st->st_size, (long long)st->st_mtim.tv_sec,
-	    st->st_mtim.tv_nsec, (unsigned long long)st->st_ino,
-	    P->cmd->endpoint, P->name);
+	    st->st_mtim.tv_nsec, (unsigned long long)st->st_ino);
+	snprintf(
+	    key, sizeof(key), "%s\n%s\n%s", abs, P->cmd->endpoint, P->name);
 	EVP_Digest(key, strlen(key), md, &len, EVP_sha256(), NULL);
 	digest_hex_format(md, hex);
 	snprintf(P->state, sizeof(P->state), "%s/.haul-upload-%.32s",
@@ -165,25 +182,37 @@ push_state_save(struct push *P)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", P->state);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	fprintf(f, "%s\n", P->url);
+	fprintf(f, "%s\n%s\n", P->url, P->ident);
 	if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
 		rename(tmp, P->state);
 	else
 		unlink(tmp);
 }
 
+/*
+ * The URL the state names: P->url when it was saved for the file as it
+ * is now, else P->stale (to delete).
+ */
 static void
 push_state_load(struct push *P)
 {
+	char ident[sizeof(P->ident) + 2];
 	FILE *f;
 
-	P->url[0] = '\0';
+	P->url[0] = P->stale[0] = '\0';
 	if ((f = fopen(P->state, "r")) == NULL)
 		return;
 	if (fgets(P->url, sizeof(P->url), f) == NULL || P->url[0] != '/')
 		P->url[0] = '\0';
 	P->url[strcspn(P->url, "\r\n")] = '\0';
+	if (fgets(ident, sizeof(ident), f) == NULL)
+		ident[0] = '\0';
+	ident[strcspn(ident, "\r\n")] = '\0';
 	fclose(f);
+	if (P->url[0] != '\0' && strcmp(ident, P->ident) != 0) {
+		memcpy(P->stale, P->url, sizeof(P->stale));
+		P->url[0] = '\0';
+	}
 }
 
 /* Send the request in P->rq (head, and body when any). */
@@ -202,7 +231,8 @@ push_send(struct push *P)
 	P->has_offset = 0;
 	P->loc[0] = '\0';
 	if (P->rq.failed ||
-	    hc_request(P->hc, P->rq.data, P->rq.len, &push_cbs, P) == -1)
+	    hc_request_file(P->hc, P->rq.data, P->rq.len, P->fd, P->offset,
+	        P->step == P_PATCH ? P->body_len : 0, &push_cbs, P) == -1)
 		push_end(P, 1, "cannot send a request");
 }
 
@@ -234,6 +264,17 @@ push_head(struct push *P)
 	push_send(P);
 }
 
+/* The upload of the file before it changed goes (any answer will do). */
+static void
+push_delete(struct push *P)
+{
+	P->step = P_DELETE;
+	push_head_start(P, "DELETE", P->stale);
+	buf_printf(&P->rq, "Content-Length: 0\r\n\r\n");
+	P->stale[0] = '\0';
+	push_send(P);
+}
+
 static void
 push_create(struct push *P)
 {
@@ -250,46 +291,59 @@ push_create(struct push *P)
 	push_send(P);
 }
 
-/* The next PATCH: PUSH_CHUNK bytes from the offset, checksummed. */
+/* The checksum of the n bytes at the offset, read PUSH_READ at a time. */
+static int
+push_cksum(struct push *P, struct tus_cksum *ck, uint64_t n)
+{
+	uint64_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = pread(P->fd, P->chunk,
+		    n - got < PUSH_READ ? (size_t)(n - got) : PUSH_READ,
+		    (off_t)(P->offset + got));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			push_end(
+			    P, 1, r == 0 ? "the file shrank" : strerror(errno));
+			return -1;
+		}
+		tus_cksum_update(ck, P->chunk, (size_t)r);
+		got += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The next PATCH: PUSH_PATCH bytes from the offset, checksummed. */
 static void
 push_patch(struct push *P)
 {
 	unsigned char dg[TUS_DIGEST_MAX];
 	char b64[BASE64_LEN(TUS_DIGEST_MAX)];
 	struct tus_cksum ck;
-	size_t n, got = 0;
-	ssize_t r;
+	uint64_t n;
 
 	P->step = P_PATCH;
-	n = P->size - P->offset < PUSH_CHUNK ? (size_t)(P->size - P->offset)
-	                                     : PUSH_CHUNK;
-	while (got < n) {
-		r = pread(
-		    P->fd, P->chunk + got, n - got, (off_t)(P->offset + got));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			push_end(
-			    P, 1, r == 0 ? "the file shrank" : strerror(errno));
-			return;
-		}
-		got += (size_t)r;
-	}
+	n = P->size - P->offset < PUSH_PATCH ? P->size - P->offset : PUSH_PATCH;
+	P->body_len = n;
 	push_head_start(P, "PATCH", P->url);
 	buf_printf(&P->rq,
 	    "Upload-Offset: %" PRIu64 "\r\n"
 	    "Content-Type: application/offset+octet-stream\r\n"
-	    "Content-Length: %zu\r\n",
+	    "Content-Length: %" PRIu64 "\r\n",
 	    P->offset, n);
 	if (P->algo >= 0 && tus_cksum_init(&ck, (enum tus_algo)P->algo) == 0) {
-		tus_cksum_update(&ck, P->chunk, n);
+		if (push_cksum(P, &ck, n) == -1) {
+			tus_cksum_free(&ck);
+			return;
+		}
 		base64_encode(dg, tus_cksum_final(&ck, dg), b64, 0, 1);
 		tus_cksum_free(&ck);
 		buf_printf(&P->rq, "Upload-Checksum: %s %s\r\n",
 		    tus_algo_name((enum tus_algo)P->algo), b64);
 	}
 	buf_printf(&P->rq, "\r\n");
-	buf_add(&P->rq, P->chunk, n);
 	push_send(P);
 }
 
@@ -305,6 +359,9 @@ push_head_cb(void *arg, int status, const struct httphdr_fields *h)
 		P->has_offset = 1;
 	if ((v = httphdr_find(h->f, h->n, "Location")) != NULL)
 		snprintf(P->loc, sizeof(P->loc), "%s", v);
+	if (P->step == P_OPTIONS &&
+	    (v = httphdr_find(h->f, h->n, "Tus-Extension")) != NULL)
+		P->terminate = httphdr_has_token(v, "termination");
 	if (P->step == P_OPTIONS &&
 	    (v = httphdr_find(h->f, h->n, "Tus-Checksum-Algorithm")) != NULL) {
 		/*
@@ -411,7 +468,7 @@ push_done_cb(void *arg, enum hc_err err, const char *why)
 	struct push *P = arg;
 	char msg[256];
 
-	if (err != HC_OK && P->step != P_OPTIONS) {
+	if (err != HC_OK && P->step != P_OPTIONS && P->step != P_DELETE) {
 		snprintf(msg, sizeof(msg), "%s", why ? why : "no answer");
 		push_failed(P, msg);
 		return;
@@ -422,6 +479,9 @@ push_done_cb(void *arg, enum hc_err err, const char *why)
 		break;
 	case P_HEAD:
 		push_after_head(P);
+		break;
+	case P_DELETE: /* whatever the answer: it expires otherwise */
+		push_create(P);
 		break;
 	case P_CREATE:
 		push_after_create(P);
@@ -438,6 +498,8 @@ push_next(struct push *P)
 {
 	if (P->url[0] != '\0')
 		push_head(P);
+	else if (P->stale[0] != '\0' && P->terminate)
+		push_delete(P);
 	else
 		push_create(P);
 }
@@ -522,7 +584,7 @@ push_start(const struct pushcmd *cmd, push_done_fn done, void *arg, char *err,
 	push_state_path(P, abs, &st);
 	free(abs);
 	push_state_load(P);
-	P->chunk = xmalloc(PUSH_CHUNK);
+	P->chunk = xmalloc(PUSH_READ);
 	P->retry = evtimer_new(cmd->base, push_retry_cb, P);
 	P->fin = evtimer_new(cmd->base, push_fin_cb, P);
 	if (P->retry == NULL || P->fin == NULL) {
