@@ -153,6 +153,39 @@ must_equal "$(cat "$T/out")" "sha-256: $(hex "$T/lie.bin")" \
     "verified with the digest of the HEAD before the rename"
 must_equal "$(ostat heads)" 2 "one HEAD more before the rename"
 stop_origin
+# The journal keeps the digest: killed mid-way, then resumed from an
+# origin that sends none (restarted, not done hashing) and whose file
+# changed under the same size and Last-Modified.  The journal's digest
+# catches the mixed file: start over, and the new file, unverified.
+rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
+bin_file "$T/mix.bin" $((2 * 1024 * 1024))
+cp "$T/mix.bin" "$T/mix.old"
+start_origin "$T/mix.bin" mix.bin --etag none --rate 500000 \
+    --repr-digest "sha-256=:$(b64 "$T/mix.bin"):"
+"$HAULPROXY" --fetch mix.bin -o "$ORIGIN_URL" -D "$PROXY_DIR" --no-gzip \
+    -C 64k -j 1 >"$T/out" 2>"$T/err" &
+mp=$!
+track "$mp"
+jc_ge()
+{
+	[ "$(journal_chunks "$1")" -ge "$2" ]
+}
+until_true 20 jc_ge "$PROXY_DIR/.mix.bin.journal" 3 || fail "no chunks journaled"
+kill -KILL "$mp"
+wait "$mp" 2>/dev/null
+stop_origin
+mt=$(stat -c %Y "$T/mix.bin")
+head -c 65536 /dev/urandom | dd of="$T/mix.bin" bs=65536 seek=31 conv=notrunc 2>/dev/null
+touch -d "@$mt" "$T/mix.bin"
+start_origin "$T/mix.bin" mix.bin --etag none
+"$HAULPROXY" --fetch mix.bin -o "$ORIGIN_URL" -D "$PROXY_DIR" --no-gzip \
+    -C 64k -v >"$T/out" 2>"$T/err" || fail "resume after the change: $(cat "$T/err")"
+must_contain "$T/err" "expected sha-256 $(hex "$T/mix.old")" \
+    "the journal's digest checked the resumed file"
+must_cmp "$PROXY_DIR/mix.bin" "$T/mix.bin" "started over: the new file"
+must_equal "$(ostat heads)" 3 "HEADs: the resume's, after starting over, before the rename"
+stop_origin
+
 # A malformed Repr-Digest is ignored; require then has nothing to check.
 rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
 start_origin "$T/lie.bin" lie.bin --repr-digest "sha-256=:notbase64"

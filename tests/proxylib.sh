@@ -180,8 +180,9 @@ body_field()
 
 # journal_chunks FILE: chunks the newest journal record says are durable
 # (-1 when there is no valid-looking record).  Reads the layout in
-# src/journal.h (version 2): two records, seq at 16, nchunks at 40, bitmap
-# at 304, then nchunks chunk CRCs and the record CRC.
+# src/haulproxy/journal.h (version 3; 2 without the digest block): two
+# records, version at 8, seq at 16, nchunks at 40, bitmap at 304, then
+# nchunks chunk CRCs, the 100-byte digest block and the record CRC.
 journal_chunks()
 {
 	python3 - "$1" <<'EOF'
@@ -194,7 +195,8 @@ best = None
 if len(img) >= 304 and img[:8] == b"HAULJRN\0":
     n = struct.unpack_from("<I", img, 40)[0]
     bm = (n + 7) // 8
-    rs = (304 + bm + 4 * n + 4 + 511) // 512 * 512
+    dg = 100 if struct.unpack_from("<I", img, 8)[0] >= 3 else 0
+    rs = (304 + bm + 4 * n + dg + 4 + 511) // 512 * 512
     for off in (0, rs):
         if len(img) < off + rs or img[off:off + 8] != b"HAULJRN\0":
             continue

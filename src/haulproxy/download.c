@@ -55,6 +55,7 @@ static void download_answer(struct download *, const struct dl_result *);
 static void download_end(struct download *, int, const char *);
 static void download_restart(struct download *);
 static void download_prepare(struct download *);
+static int prepare_digest(struct download *, const struct journal *);
 static int prepare_already(struct download *, struct journal *);
 static int prepare_resume(struct download *, struct journal *);
 static int prepare_fresh(struct download *, int);
@@ -768,7 +769,8 @@ download_prepare(struct download *d)
 	if (!have_old && errno != ENOENT)
 		log_warnx("%s: journal ignored: %s", d->name, err);
 	match = have_old && old.size == d->size &&
-	    strcmp(old.validator, d->validator) == 0 && d->validator[0];
+	    strcmp(old.validator, d->validator) == 0 && d->validator[0] &&
+	    prepare_digest(d, &old) == 0;
 	if (match && prepare_already(d, &old))
 		return; /* answered, d freed */
 	if (make_parents(d->final) == -1) {
@@ -786,9 +788,44 @@ download_prepare(struct download *d)
 		if (prepare_fresh(d, have_old) == -1)
 			return;
 	}
+	journal_set_digest(&d->j,
+	    d->origin_dg.has_sha256 ? d->origin_dg.sha256 : NULL,
+	    d->origin_dg.has_sha512 ? d->origin_dg.sha512 : NULL);
 	if (prepare_journal(d, fresh) == -1)
 		return;
 	prepare_chunks(d);
+}
+
+/*
+ * SPEC "Integrity": the journal keeps the origin's digest.  A HEAD that
+ * brings another is another file (-1: start over, whatever the
+ * validator says); one that brings none (an origin restarted and not
+ * done hashing) gets the journal's, so the resumed file is still
+ * verified.  0 when the journal may be used.
+ */
+static int
+prepare_digest(struct download *d, const struct journal *old)
+{
+	struct digest_set *o = &d->origin_dg;
+
+	if ((o->has_sha256 && old->has_sha256 &&
+	        memcmp(o->sha256, old->sha256, sizeof(o->sha256)) != 0) ||
+	    (o->has_sha512 && old->has_sha512 &&
+	        memcmp(o->sha512, old->sha512, sizeof(o->sha512)) != 0)) {
+		log_info("%s: the origin's digest differs from the journal's",
+		    d->name);
+		return -1;
+	}
+	if (!o->has_sha256 && !o->has_sha512 &&
+	    (old->has_sha256 || old->has_sha512)) {
+		o->has_sha256 = old->has_sha256;
+		o->has_sha512 = old->has_sha512;
+		memcpy(o->sha256, old->sha256, sizeof(o->sha256));
+		memcpy(o->sha512, old->sha512, sizeof(o->sha512));
+		log_info("%s: the origin sent no digest: the journal's is used",
+		    d->name);
+	}
+	return 0;
 }
 
 /*

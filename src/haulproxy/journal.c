@@ -52,6 +52,11 @@ static const unsigned char journal_magic[8] = "HAULJRN";
 
 /* The version before chunk CRCs; refused by name (journal.h). */
 #define JOURNAL_VERSION_1 1
+/* The version before the digest block: still read (journal.h). */
+#define JOURNAL_VERSION_2 2
+
+#define DG_FLAG_SHA256 0x1
+#define DG_FLAG_SHA512 0x2
 
 static void journal_err(char *, size_t, const char *);
 static void put_le32(unsigned char *, uint32_t);
@@ -61,7 +66,10 @@ static uint64_t get_le64(const unsigned char *);
 static size_t bitmap_bytes(uint32_t);
 static int all_zero(const unsigned char *, size_t);
 static size_t crcs_at(uint32_t);
-static size_t crc_at(uint32_t);
+static size_t digest_at(uint32_t);
+static size_t crc_at(uint32_t, uint32_t);
+static size_t record_size(uint32_t, uint32_t);
+static const char *decode_digest(const unsigned char *, struct journal *);
 static uint32_t record_crc(const unsigned char *, size_t);
 static unsigned journal_slot(uint64_t);
 static const char *journal_check(const struct journal *);
@@ -69,7 +77,8 @@ static int journal_peek_size(const unsigned char *, size_t, size_t *);
 static int journal_try_slot1(
     const unsigned char *, size_t, size_t, struct journal *, char *, size_t);
 static int pwrite_all(int, const unsigned char *, size_t, off_t);
-static const char *decode_frame(const unsigned char *, size_t, uint32_t *);
+static const char *decode_frame(
+    const unsigned char *, size_t, uint32_t *, uint32_t *);
 static const char *decode_validator(const unsigned char *, char *);
 static int decode_chunks(const unsigned char *, struct journal *);
 static int journal_slurp(int, unsigned char **, size_t *, char *, size_t);
@@ -140,10 +149,30 @@ crcs_at(uint32_t n)
 	return JOURNAL_HEAD + bitmap_bytes(n);
 }
 
+/* Version 3's digest block, after the chunk CRCs. */
 static size_t
-crc_at(uint32_t n)
+digest_at(uint32_t n)
 {
 	return crcs_at(n) + 4 * (size_t)n;
+}
+
+/* The record CRC: after the digest block, which version 2 lacks. */
+static size_t
+crc_at(uint32_t version, uint32_t n)
+{
+	return digest_at(n) + (version >= 3 ? JOURNAL_DIGEST_BLOCK : 0);
+}
+
+/* A record of n chunks in version 2 or 3, padded; 0 past the limit. */
+static size_t
+record_size(uint32_t version, uint32_t n)
+{
+	size_t rs;
+
+	if (n > JOURNAL_MAX_CHUNKS)
+		return 0;
+	rs = crc_at(version, n) + 4;
+	return (rs + JOURNAL_ALIGN - 1) / JOURNAL_ALIGN * JOURNAL_ALIGN;
 }
 
 /* zlib's crc32() takes a uInt length; records stay far below 4 GiB. */
@@ -183,6 +212,9 @@ journal_check(const struct journal *j)
 		return "journal chunk count does not match its size";
 	if (strnlen(j->validator, sizeof(j->validator)) > JOURNAL_VALIDATOR_MAX)
 		return "journal validator too long";
+	if ((!j->has_sha256 && !all_zero(j->sha256, sizeof(j->sha256))) ||
+	    (!j->has_sha512 && !all_zero(j->sha512, sizeof(j->sha512))))
+		return "journal has digest bytes without their flag";
 	if (j->nchunks > 0 && j->bitmap == NULL)
 		return "journal has no bitmap";
 	if (j->nchunks > 0 && j->crc == NULL)
@@ -206,12 +238,7 @@ journal_check(const struct journal *j)
 size_t
 journal_record_size(uint32_t nchunks)
 {
-	size_t n;
-
-	if (nchunks > JOURNAL_MAX_CHUNKS)
-		return 0;
-	n = crc_at(nchunks) + 4;
-	return (n + JOURNAL_ALIGN - 1) / JOURNAL_ALIGN * JOURNAL_ALIGN;
+	return record_size(JOURNAL_VERSION, nchunks);
 }
 
 int
@@ -253,11 +280,26 @@ journal_init(struct journal *j, uint64_t size, uint64_t chunk_size,
 		journal_err(err, errlen, "out of memory for the journal");
 		return -1;
 	}
+	j->version = JOURNAL_VERSION;
 	j->size = size;
 	j->chunk_size = chunk_size;
 	j->nchunks = (uint32_t)n;
 	memcpy(j->validator, validator, vlen);
 	return 0;
+}
+
+void
+journal_set_digest(
+    struct journal *j, const unsigned char *sha256, const unsigned char *sha512)
+{
+	j->has_sha256 = sha256 != NULL;
+	j->has_sha512 = sha512 != NULL;
+	memset(j->sha256, 0, sizeof(j->sha256));
+	memset(j->sha512, 0, sizeof(j->sha512));
+	if (sha256 != NULL)
+		memcpy(j->sha256, sha256, sizeof(j->sha256));
+	if (sha512 != NULL)
+		memcpy(j->sha512, sha512, sizeof(j->sha512));
 }
 
 void
@@ -301,7 +343,13 @@ journal_encode(const struct journal *j, void *buf, size_t len)
 		memcpy(p + JOURNAL_HEAD, j->bitmap, nb);
 	for (i = 0; i < j->nchunks; i++)
 		put_le32(p + at + 4 * (size_t)i, j->crc[i]);
-	at = crc_at(j->nchunks);
+	at = digest_at(j->nchunks);
+	put_le32(p + at,
+	    (j->has_sha256 ? DG_FLAG_SHA256 : 0) |
+	        (j->has_sha512 ? DG_FLAG_SHA512 : 0));
+	memcpy(p + at + 4, j->sha256, sizeof(j->sha256));
+	memcpy(p + at + 4 + sizeof(j->sha256), j->sha512, sizeof(j->sha512));
+	at = crc_at(JOURNAL_VERSION, j->nchunks);
 	put_le32(p + at, record_crc(p, at));
 	return rs;
 }
@@ -323,7 +371,8 @@ journal_encode(const struct journal *j, void *buf, size_t len)
  * with *nchunks set, or the reason.
  */
 static const char *
-decode_frame(const unsigned char *p, size_t len, uint32_t *nchunks)
+decode_frame(const unsigned char *p, size_t len, uint32_t *version_out,
+    uint32_t *nchunks)
 {
 	uint32_t version, n;
 	size_t rs, at;
@@ -335,21 +384,44 @@ decode_frame(const unsigned char *p, size_t len, uint32_t *nchunks)
 	version = get_le32(p + OFF_VERSION);
 	if (version == JOURNAL_VERSION_1)
 		return "journal version 1: written by an older haulproxy";
-	if (version != JOURNAL_VERSION)
+	if (version != JOURNAL_VERSION && version != JOURNAL_VERSION_2)
 		return "unknown journal version";
 	n = get_le32(p + OFF_NCHUNKS);
 	/* Bounded before any size is computed from it (crcs_at()). */
 	if (n > JOURNAL_MAX_CHUNKS)
 		return "journal claims too many chunks";
-	rs = journal_record_size(n);
-	at = crc_at(n);
+	rs = record_size(version, n);
+	at = crc_at(version, n);
 	if (len < rs)
 		return "journal record truncated";
 	if (get_le32(p + at) != record_crc(p, at))
 		return "journal record CRC mismatch";
 	if (!all_zero(p + at + 4, rs - (at + 4)))
 		return "journal record padding not zero";
+	*version_out = version;
 	*nchunks = n;
+	return NULL;
+}
+
+/* Version 3's digest block into t (version 2: none); NULL, or why not. */
+static const char *
+decode_digest(const unsigned char *p, struct journal *t)
+{
+	const unsigned char *b = p + digest_at(t->nchunks);
+	uint32_t flags;
+
+	if (t->version < 3)
+		return NULL;
+	flags = get_le32(b);
+	if (flags & ~(uint32_t)(DG_FLAG_SHA256 | DG_FLAG_SHA512))
+		return "journal digest has unknown flags";
+	t->has_sha256 = (flags & DG_FLAG_SHA256) != 0;
+	t->has_sha512 = (flags & DG_FLAG_SHA512) != 0;
+	memcpy(t->sha256, b + 4, sizeof(t->sha256));
+	memcpy(t->sha512, b + 4 + sizeof(t->sha256), sizeof(t->sha512));
+	if ((!t->has_sha256 && !all_zero(t->sha256, sizeof(t->sha256))) ||
+	    (!t->has_sha512 && !all_zero(t->sha512, sizeof(t->sha512))))
+		return "journal has digest bytes without their flag";
 	return NULL;
 }
 
@@ -398,7 +470,7 @@ journal_decode(
 
 	memset(j, 0, sizeof(*j));
 	memset(&t, 0, sizeof(t));
-	if ((msg = decode_frame(p, len, &t.nchunks)) != NULL ||
+	if ((msg = decode_frame(p, len, &t.version, &t.nchunks)) != NULL ||
 	    (msg = decode_validator(p, t.validator)) != NULL) {
 		journal_err(err, errlen, msg);
 		return -1;
@@ -413,7 +485,9 @@ journal_decode(
 		errno = ENOMEM;
 		return -1;
 	}
-	if ((msg = journal_check(&t)) != NULL) {
+	/* The digest after the rest: a wrong nchunks moves its block. */
+	if ((msg = journal_check(&t)) != NULL ||
+	    (msg = decode_digest(p, &t)) != NULL) {
 		journal_err(err, errlen, msg);
 		journal_free(&t);
 		return -1;
@@ -430,15 +504,17 @@ journal_decode(
 static int
 journal_peek_size(const unsigned char *p, size_t len, size_t *rs)
 {
-	uint32_t n;
+	uint32_t n, v;
 
 	if (len < JOURNAL_HEAD ||
-	    memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0 ||
-	    get_le32(p + OFF_VERSION) != JOURNAL_VERSION)
+	    memcmp(p + OFF_MAGIC, journal_magic, sizeof(journal_magic)) != 0)
+		return -1;
+	v = get_le32(p + OFF_VERSION);
+	if (v != JOURNAL_VERSION && v != JOURNAL_VERSION_2)
 		return -1;
 	if ((n = get_le32(p + OFF_NCHUNKS)) > JOURNAL_MAX_CHUNKS)
 		return -1;
-	*rs = journal_record_size(n);
+	*rs = record_size(v, n);
 	return 0;
 }
 
@@ -458,7 +534,7 @@ journal_try_slot1(const unsigned char *img, size_t len, size_t rs,
 	}
 	if (journal_decode(img + rs, len - rs, j, err, errlen) == -1)
 		return -1;
-	if (journal_record_size(j->nchunks) != rs) {
+	if (record_size(j->version, j->nchunks) != rs) {
 		journal_err(err, errlen, "record size differs from slot 0");
 		journal_free(j);
 		return -1;
@@ -502,7 +578,7 @@ journal_load_image(
 		ha = 0;
 	}
 	if (ha)
-		cand[ncand++] = journal_record_size(a.nchunks);
+		cand[ncand++] = record_size(a.version, a.nchunks);
 	else {
 		if (journal_peek_size(p, len, &rs) == 0)
 			cand[ncand++] = rs;
@@ -687,7 +763,18 @@ journal_write(int fd, struct journal *j)
 		errno = ENOMEM;
 		return -1;
 	}
-	old_seq = j->seq++;
+	old_seq = j->seq;
+	if (j->version == JOURNAL_VERSION_2) {
+		/* Slots of another size: start the file over (journal.h). */
+		if (ftruncate(fd, 0) == -1) {
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
+		j->seq = 0;
+	}
+	j->seq++;
 	journal_encode(j, buf, rs);
 	if (pwrite_all(fd, buf, rs, (off_t)(journal_slot(j->seq) * rs)) == -1 ||
 	    fdatasync(fd) == -1) {
@@ -697,6 +784,7 @@ journal_write(int fd, struct journal *j)
 		errno = saved;
 		return -1;
 	}
+	j->version = JOURNAL_VERSION;
 	free(buf);
 	return 0;
 }

@@ -9,9 +9,12 @@
  * highest sequence.  A journal that fails its checks counts as no journal
  * (chunks lost, never data trusted); so does a version 1 journal (written
  * by an older haulproxy, without chunk CRCs): the download starts over.
+ * The record also keeps the origin's digest (SPEC "Integrity"), so that a
+ * resume whose HEAD brings none (an origin restarted and not done hashing)
+ * still verifies the file, and one whose HEAD brings another starts over.
  *
- * Record layout, version 2 (little-endian), JOURNAL_HEAD bytes, then the
- * bitmap and the chunk CRCs:
+ * Record layout, version 3 (little-endian), JOURNAL_HEAD bytes, then the
+ * bitmap, the chunk CRCs and the digest block:
  *   0   magic "HAULJRN\0"           8
  *   8   version (2)                 u32
  *   12  flags (JOURNAL_COMPLETE)    u32
@@ -28,6 +31,10 @@
  *       0 for a chunk not set, and 0 for a set chunk whose CRC was not
  *       recorded (not checked on resume)
  *                                   4 * nchunks
+ *   ... digest block                JOURNAL_DIGEST_BLOCK (100):
+ *         flags: bit 0 sha-256 known, bit 1 sha-512 known   u32
+ *         sha-256 (zeros unless known)                      32
+ *         sha-512 (zeros unless known)                      64
  *   ... CRC-32 (zlib's) of everything before it  u32
  * The record is padded to a multiple of 512 bytes (zeros, checked).
  * Record seq is at offset ((seq - 1) % 2) * journal_record_size(nchunks):
@@ -36,6 +43,14 @@
  *
  * A chunk whose bytes really have CRC-32 0 (one in 2^32) is recorded as
  * 0 and so is not checked: the cost of keeping "not recorded" in band.
+ *
+ * Version 2 is version 3 without the digest block.  It is still read (a
+ * download in progress survives an upgrade, with no digest); since its
+ * records may have another size, so that the slots would not line up,
+ * the first journal_write() after loading one truncates the file and
+ * starts again at seq 1 in slot 0.  A crash between the truncation and
+ * that write loses the journal: the chunks are fetched again, never
+ * trusted wrongly.
  */
 #ifndef HAUL_JOURNAL_H
 #define HAUL_JOURNAL_H
@@ -43,7 +58,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JOURNAL_VERSION 2
+#define JOURNAL_VERSION 3
+#define JOURNAL_DIGEST_BLOCK 100
 #define JOURNAL_VALIDATOR_MAX 256
 #define JOURNAL_HEAD (48 + JOURNAL_VALIDATOR_MAX)
 #define JOURNAL_MAX_CHUNKS (1u << 26)         /* 32 TiB at 512 KiB chunks */
@@ -51,6 +67,7 @@
 #define JOURNAL_COMPLETE 0x1
 
 struct journal {
+	uint32_t version; /* of the record read; journal_init: the current */
 	uint64_t seq;
 	uint32_t flags;
 	uint64_t size;
@@ -59,6 +76,9 @@ struct journal {
 	char validator[JOURNAL_VALIDATOR_MAX + 1]; /* NUL-terminated */
 	uint8_t *bitmap; /* (nchunks + 7) / 8 bytes, owned */
 	uint32_t *crc;   /* nchunks CRC-32s (see above), owned */
+	/* The origin's digest; bytes zero unless has_ (journal_set_digest). */
+	int has_sha256, has_sha512;
+	unsigned char sha256[32], sha512[64];
 };
 
 /*
@@ -72,6 +92,9 @@ struct journal {
 int journal_init(struct journal *, uint64_t size, uint64_t chunk_size,
     const char *validator, char *err, size_t errlen);
 void journal_free(struct journal *);
+/* The origin's digest (NULL: not known), recorded with the next write. */
+void journal_set_digest(
+    struct journal *, const unsigned char *sha256, const unsigned char *sha512);
 /* Bytes of one record; 0 when nchunks > JOURNAL_MAX_CHUNKS. */
 size_t journal_record_size(uint32_t nchunks);
 /*

@@ -37,7 +37,8 @@ le32(const uint8_t *p)
 /*
  * Where the record at img + off keeps its chunk CRCs (*crcs) and its own
  * CRC (*at), for the nchunks its head claims (*n); -1 when the head or
- * the record CRC is not inside the image.  Layout: journal.h, version 2.
+ * the record CRC is not inside the image.  Layout: journal.h, version 3
+ * (2: no digest block before the CRC).
  */
 static int
 locate(const uint8_t *img, size_t len, size_t off, uint32_t *n,
@@ -49,7 +50,8 @@ locate(const uint8_t *img, size_t len, size_t off, uint32_t *n,
 	if (*n > JOURNAL_MAX_CHUNKS)
 		return -1;
 	*crcs = JOURNAL_HEAD + *n / 8 + (*n % 8 != 0);
-	*at = *crcs + 4 * (size_t)*n;
+	*at = *crcs + 4 * (size_t)*n +
+	    (le32(img + off + 8) >= 3 ? JOURNAL_DIGEST_BLOCK : 0);
 	if (len - off < *at + 4)
 		return -1;
 	return 0;
@@ -118,6 +120,10 @@ check_journal(const struct journal *j)
 	FUZZ_CHECK(k.seq == j->seq && k.flags == j->flags &&
 	    k.size == j->size && k.chunk_size == j->chunk_size &&
 	    k.nchunks == j->nchunks && strcmp(k.validator, j->validator) == 0);
+	FUZZ_CHECK(k.has_sha256 == j->has_sha256 &&
+	    k.has_sha512 == j->has_sha512 &&
+	    memcmp(k.sha256, j->sha256, sizeof(k.sha256)) == 0 &&
+	    memcmp(k.sha512, j->sha512, sizeof(k.sha512)) == 0);
 	FUZZ_CHECK(memcmp(k.bitmap, j->bitmap,
 	               j->nchunks / 8 + (j->nchunks % 8 != 0)) == 0);
 	FUZZ_CHECK(j->nchunks == 0 ||

@@ -57,8 +57,11 @@ seed_set(struct journal *j, uint32_t i)
 /*
  * One or two journal records (a file image), mode byte first.  Two
  * records of at most 4096 bytes each, so 1 + 8192 fits run.sh's
- * -max_len for fuzz_journal: at most 918 chunks (journal.h layout).
+ * -max_len for fuzz_journal: at most 894 chunks (journal.h layout).
+ * seed_digest set: the records carry a sha-256 and a sha-512.
  */
+static int seed_digest;
+
 static void
 journal_seed(const char *name, uint64_t size, uint64_t chunk,
     const char *validator, unsigned setbits, int complete, int two,
@@ -77,6 +80,13 @@ journal_seed(const char *name, uint64_t size, uint64_t chunk,
 		for (i = 0; i < j.nchunks; i++)
 			seed_set(&j, i);
 		j.flags = JOURNAL_COMPLETE;
+	}
+	if (seed_digest) {
+		unsigned char d[64];
+
+		for (i = 0; i < sizeof(d); i++)
+			d[i] = (unsigned char)(i * 7 + 1);
+		journal_set_digest(&j, d, d);
 	}
 	rs = journal_record_size(j.nchunks);
 	if ((two ? 2 : 1) * rs > sizeof(img) - 1)
@@ -194,7 +204,10 @@ main(int argc, char **argv)
 	journal_seed("one-byte-chunks", 700, 1, "\"tiny\"", 300, 0, 0, 1);
 	journal_seed("big-chunk", (uint64_t)3 << 30, (uint64_t)1 << 30,
 	    "\"gig\"", 2, 0, 1, 0);
-	journal_seed("many-chunks", 900 * 512, 512, "\"many\"", 500, 0, 0, 0);
+	journal_seed("many-chunks", 880 * 512, 512, "\"many\"", 500, 0, 0, 0);
+	seed_digest = 1;
+	journal_seed("digest", 10 << 20, 524288, "\"dg\"", 7, 0, 1, 3);
+	seed_digest = 0;
 	journal_seed("crcs-two-fix", 300 * 4096 - 1, 4096, "\"c\"", 150, 0, 1,
 	    7);
 	journal_seed("crcs-complete-fix", 40 * 4096, 4096, "\"d\"", 0, 1, 1,

@@ -117,9 +117,10 @@ struct hostile {
 	const char *want; /* substring of the error; NULL: still valid */
 };
 
-#define B_BITMAP JOURNAL_HEAD         /* bytes 304 and 305 */
-#define B_CRCS (JOURNAL_HEAD + 2)     /* chunk CRCs, 306 to 345 */
-#define B_CRC (JOURNAL_HEAD + 2 + 40) /* the record CRC, 346 */
+#define B_BITMAP JOURNAL_HEAD               /* bytes 304 and 305 */
+#define B_CRCS (JOURNAL_HEAD + 2)           /* chunk CRCs, 306 to 345 */
+#define B_DG (JOURNAL_HEAD + 2 + 40)        /* the digest block, 346 to 445 */
+#define B_CRC (B_DG + JOURNAL_DIGEST_BLOCK) /* the record CRC, 446 */
 #define OLDER "journal version 1: written by an older haulproxy"
 
 static const struct hostile hostile_cases[] = {
@@ -129,7 +130,9 @@ static const struct hostile hostile_cases[] = {
     {"version 0", 8, 4, E_SET, 0, 1, "unknown journal version"},
     {"version 1", 8, 4, E_SET, 1, 1, OLDER},
     {"version 1, no reseal", 8, 4, E_SET, 1, 0, OLDER},
-    {"version 3", 8, 4, E_SET, 3, 1, "unknown journal version"},
+    {"version 4", 8, 4, E_SET, 4, 1, "unknown journal version"},
+    /* Version 2 has no digest block: resealed, the record still holds. */
+    {"version 2", 8, 4, E_SET, 2, 1, NULL},
     {"version big-endian", 8, 4, E_SET, 0x02000000, 1, "unknown journal"},
     {"flags unknown bit", 12, 4, E_SET, 2, 1, "unknown flags"},
     {"flags top bit", 12, 4, E_SET, 0x80000000u, 1, "unknown flags"},
@@ -152,9 +155,9 @@ static const struct hostile hostile_cases[] = {
     {"nchunks 9", 40, 4, E_SET, 9, 1, "chunk count"},
     {"nchunks 0", 40, 4, E_SET, 0, 1, "chunk count"},
     {"nchunks past the record", 40, 4, E_SET, 2000, 1, "truncated"},
-    /* 49 chunks: CRC array and record CRC end at byte 511. */
-    {"nchunks 49, last in one sector", 40, 4, E_SET, 49, 1, "chunk count"},
-    {"nchunks 50, two sectors", 40, 4, E_SET, 50, 1, "truncated"},
+    /* 25 chunks: CRC array, digest block and record CRC end at 511. */
+    {"nchunks 25, last in one sector", 40, 4, E_SET, 25, 1, "chunk count"},
+    {"nchunks 26, two sectors", 40, 4, E_SET, 26, 1, "truncated"},
     {"nchunks at the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS, 1, "truncated"},
     {"nchunks over the limit", 40, 4, E_SET, JOURNAL_MAX_CHUNKS + 1, 1,
         "too many chunks"},
@@ -189,10 +192,18 @@ static const struct hostile hostile_cases[] = {
     {"chunk 9 CRC last byte, no reseal", B_CRCS + 39, 1, E_XOR, 0x80, 0,
         "CRC mismatch"},
     {"CRC for chunk 1, no reseal", B_CRCS + 4, 4, E_SET, 7, 0, "CRC mismatch"},
+    {"digest flags unknown bit", B_DG, 4, E_SET, 4, 1, "digest has unknown"},
+    {"digest flags top bit", B_DG, 4, E_SET, 0x80000000u, 1,
+        "digest has unknown"},
+    {"sha-256 byte, no flag", B_DG + 4, 1, E_SET, 1, 1, "without their flag"},
+    {"sha-512 last byte, no flag", B_DG + 99, 1, E_SET, 1, 1,
+        "without their flag"},
+    {"sha-256 flag, zero digest", B_DG, 4, E_SET, 1, 1, NULL},
+    {"digest flags, no reseal", B_DG, 4, E_SET, 1, 0, "CRC mismatch"},
     {"CRC flipped", B_CRC, 1, E_XOR, 0x01, 0, "CRC"},
     {"CRC last byte", B_CRC + 3, 1, E_XOR, 0x80, 0, "CRC"},
     {"seq, no reseal", 16, 8, E_SET, 2, 0, "CRC"},
-    {"record padding", 400, 1, E_SET, 1, 0, "padding not zero"},
+    {"record padding", B_CRC + 4, 1, E_SET, 1, 0, "padding not zero"},
     {"record padding last", 511, 1, E_SET, 0xff, 0, "padding not zero"},
 };
 
@@ -362,7 +373,10 @@ same(const struct journal *a, const struct journal *b)
 	    strcmp(a->validator, b->validator) == 0 &&
 	    (nb == 0 || memcmp(a->bitmap, b->bitmap, nb) == 0) &&
 	    (a->nchunks == 0 ||
-	        memcmp(a->crc, b->crc, a->nchunks * sizeof(*a->crc)) == 0);
+	        memcmp(a->crc, b->crc, a->nchunks * sizeof(*a->crc)) == 0) &&
+	    a->has_sha256 == b->has_sha256 && a->has_sha512 == b->has_sha512 &&
+	    memcmp(a->sha256, b->sha256, sizeof(a->sha256)) == 0 &&
+	    memcmp(a->sha512, b->sha512, sizeof(a->sha512)) == 0;
 }
 
 static unsigned char *
@@ -409,7 +423,8 @@ static void
 reseal(unsigned char *p, size_t len)
 {
 	uint64_t n = get_le(p + 40, 4);
-	uint64_t at = JOURNAL_HEAD + n / 8 + (n % 8 != 0) + 4 * n;
+	uint64_t at = JOURNAL_HEAD + n / 8 + (n % 8 != 0) + 4 * n +
+	    (get_le(p + 8, 4) >= 3 ? JOURNAL_DIGEST_BLOCK : 0);
 
 	if (at + 4 > len)
 		return;
@@ -504,14 +519,15 @@ test_record_size(void)
 		uint32_t n;
 		size_t want;
 	} rows[] = {
-	    /* head + ceil(n / 8) + 4 n + 4, rounded up to 512 */
+	    /* head + ceil(n / 8) + 4 n + digest + 4, rounded up to 512 */
 	    {0, 512},
 	    {1, 512},
-	    {49, 512}, /* 304 + 7 + 196 + 4 = 511 */
-	    {50, 1024},
+	    {24, 512}, /* 304 + 3 + 96 + 100 + 4 = 507 */
+	    {25, 512}, /* 304 + 4 + 100 + 100 + 4 = 512 */
+	    {26, 1024},
 	    {8, 512},
 	    {9, 512},
-	    {161, 1024}, /* 304 + 21 + 644 + 4 = 973 */
+	    {161, 1536}, /* 304 + 21 + 644 + 100 + 4 = 1073 */
 	    {10000, 41984},
 	    {JOURNAL_MAX_CHUNKS - 1, 276824576},
 	    {JOURNAL_MAX_CHUNKS, 276824576},
@@ -531,7 +547,7 @@ test_record_size(void)
 		if (rows[i].want > 0)
 			CHECK((size_t)JOURNAL_HEAD + rows[i].n / 8 +
 			        (rows[i].n % 8 != 0) + 4 * (size_t)rows[i].n +
-			        4 <=
+			        JOURNAL_DIGEST_BLOCK + 4 <=
 			    rows[i].want);
 	}
 }
@@ -870,7 +886,7 @@ test_hostile(void)
 				FAILF("%s: refused: %s", c->desc, err);
 			/* Resealed CRCs are believed: checking them against
 			 * the part file is download.c's work. */
-			else if (c->off >= B_CRCS && c->off < B_CRC &&
+			else if (c->off >= B_CRCS && c->off < B_DG &&
 			    journal_crc(
 			        &out, (uint32_t)(c->off - B_CRCS) / 4) !=
 			        (uint32_t)get_le(
@@ -1344,9 +1360,10 @@ test_crc_encode(void)
 		if (get_le(buf + at + 4 * i, 4) != journal_crc(&j, (uint32_t)i))
 			FAILF("chunk %zu: CRC on the wire %08llx", i,
 			    (unsigned long long)get_le(buf + at + 4 * i, 4));
-	CHECK_INT(get_le(buf + at + 4 * 37, 4),
-	    crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(at + 4 * 37)));
-	CHECK(len == 512);
+	CHECK_INT(get_le(buf + at + 4 * 37 + JOURNAL_DIGEST_BLOCK, 4),
+	    crc32(crc32(0L, Z_NULL, 0), buf,
+	        (uInt)(at + 4 * 37 + JOURNAL_DIGEST_BLOCK)));
+	CHECK(len == 1024);
 	for (i = at; i < at + 4 * 37; i++)
 		for (mask = 1; mask < 256; mask <<= 1) {
 			buf[i] ^= (unsigned char)mask;
@@ -1452,6 +1469,113 @@ test_version1(void)
 	journal_free(&j);
 }
 
+/* The digest block: each combination round-trips, and is refused bad. */
+static void
+test_digest(void)
+{
+	unsigned char s256[32], s512[64], *buf;
+	struct journal j, out;
+	size_t len, i;
+	int k;
+
+	for (i = 0; i < sizeof(s256); i++)
+		s256[i] = (unsigned char)(0xa0 + i);
+	for (i = 0; i < sizeof(s512); i++)
+		s512[i] = (unsigned char)(0x10 + i);
+	CHECK_INT(journal_init(&j, IMG_SIZE, IMG_CHUNK, "\"d\"", NULL, 0), 0);
+	CHECK_INT(j.version, JOURNAL_VERSION);
+	journal_set_crc(&j, 3, 0x12345678);
+	for (k = 0; k < 4; k++) {
+		journal_set_digest(
+		    &j, (k & 1) ? s256 : NULL, (k & 2) ? s512 : NULL);
+		j.seq = (uint64_t)k + 1;
+		if ((buf = encode_new(&j, &len)) == NULL) {
+			FAILF("digest %d: encode refused", k);
+			continue;
+		}
+		if (journal_decode(buf, len, &out, NULL, 0) == -1)
+			FAILF("digest %d: decode refused", k);
+		else {
+			CHECK(same(&j, &out));
+			CHECK_INT(out.version, JOURNAL_VERSION);
+			journal_free(&out);
+		}
+		free(buf);
+	}
+	/* Bytes without their flag are never written. */
+	journal_set_digest(&j, NULL, NULL);
+	j.sha512[63] = 1;
+	len = journal_record_size(j.nchunks);
+	buf = malloc(len);
+	CHECK(buf != NULL && journal_encode(&j, buf, len) == 0);
+	free(buf);
+	journal_free(&j);
+}
+
+/*
+ * A version 2 record (no digest block), as the previous haulproxy wrote
+ * it, is read with its chunks; the next write starts the file over as
+ * one version 3 record that carries the digest.
+ */
+static void
+test_version2(void)
+{
+	unsigned char img[2048], s256[32];
+	struct journal j, out;
+	char path[64], err[256];
+	size_t at;
+	int fd;
+
+	memset(s256, 0x5a, sizeof(s256));
+	CHECK_INT(journal_init(&j, IMG_SIZE, IMG_CHUNK, "\"v2\"", NULL, 0), 0);
+	journal_set_crc(&j, 0, 0xcafe);
+	journal_set_crc(&j, 99, 0xbeef);
+	j.seq = 2;
+	memset(img, 0, sizeof(img));
+	CHECK_INT(journal_encode(&j, img + 1024, 1024), 1024);
+	/* Down to version 2: the CRC where the digest block would begin. */
+	put_le(img + 1024 + 8, 4, 2);
+	at = JOURNAL_HEAD + 13 + 4 * 100;
+	memset(img + 1024 + at, 0, 1024 - at);
+	put_le(img + 1024 + at, 4,
+	    crc32(crc32(0L, Z_NULL, 0), img + 1024, (uInt)at));
+	if ((fd = tmp_journal(path, sizeof(path))) == -1) {
+		FAILF("mkstemp: %s", strerror(errno));
+		journal_free(&j);
+		return;
+	}
+	CHECK_INT(write(fd, img, sizeof(img)), sizeof(img));
+	if (journal_read(path, &out, err, sizeof(err)) == -1) {
+		FAILF("version 2 refused: %s", err);
+		close(fd);
+		unlink(path);
+		journal_free(&j);
+		return;
+	}
+	CHECK_INT(out.version, 2);
+	CHECK(same(&j, &out) && !out.has_sha256);
+	journal_set_digest(&out, s256, NULL);
+	CHECK_INT(journal_write(fd, &out), 0);
+	CHECK_INT(out.version, JOURNAL_VERSION);
+	CHECK_INT(out.seq, 1);
+	CHECK_INT(lseek(fd, 0, SEEK_END), journal_record_size(out.nchunks));
+	journal_free(&j);
+	if (journal_read(path, &j, err, sizeof(err)) == -1)
+		FAILF("after the upgrade: %s", err);
+	else {
+		CHECK(same(&j, &out) && j.has_sha256);
+		CHECK(journal_crc(&j, 99) == 0xbeef);
+		/* And on as usual: the next record goes to slot 1. */
+		CHECK_INT(journal_write(fd, &j), 0);
+		CHECK_INT(
+		    lseek(fd, 0, SEEK_END), 2 * journal_record_size(j.nchunks));
+		journal_free(&j);
+	}
+	journal_free(&out);
+	close(fd);
+	unlink(path);
+}
+
 static const struct unit_test tests[] = {
     {"record_size", test_record_size},
     {"roundtrip", test_roundtrip},
@@ -1471,6 +1595,8 @@ static const struct unit_test tests[] = {
     {"crc_api", test_crc_api},
     {"crc_encode", test_crc_encode},
     {"version1", test_version1},
+    {"digest", test_digest},
+    {"version2", test_version2},
 };
 
 UNIT_MAIN(tests)
