@@ -69,7 +69,8 @@ import struct, sys
 img = bytearray(open(sys.argv[1], "rb").read())
 n = struct.unpack_from("<I", img, 40)[0]
 bm = (n + 7) // 8
-rs = (304 + bm + 4 * n + 4 + 511) // 512 * 512
+dg = 100 if struct.unpack_from("<I", img, 8)[0] >= 3 else 0  # digest block
+rs = (304 + bm + 4 * n + dg + 4 + 511) // 512 * 512
 slots = [o for o in (0, rs) if img[o:o + 8] == b"HAULJRN\0"]
 newest = max(slots, key=lambda o: struct.unpack_from("<Q", img, o + 16)[0])
 for i in range(n):

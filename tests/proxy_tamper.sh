@@ -32,8 +32,9 @@ bin_file "$ROOT/src.bin" "$SIZE"
 start_hauld
 
 # tj durable|check|flip|v1 JOURNAL [PART SOURCE | PART CHUNK | OUT]:
-# reads a journal of format version 2 (src/journal.h): the newest record
-# whose CRC is right.
+# reads a journal of format version 3 or 2 (src/haulproxy/journal.h; 2
+# lacks the 100-byte digest block before the record CRC): the newest
+# record whose CRC is right.
 #   durable: how many chunks it records as durable (0 when no record)
 #   check:   every durable chunk holds the source's bytes in PART; prints
 #            "COUNT CHUNK CRC": the count and the middle durable chunk
@@ -48,19 +49,20 @@ import struct, sys, zlib
 HEAD = 304
 
 def records(img):
-    """Valid version 2 records: (seq, offset, nchunks)."""
+    """Valid version 2 and 3 records: (seq, offset, nchunks)."""
     out = []
     if len(img) < HEAD or img[:8] != b"HAULJRN\0":
         return out
     n = struct.unpack_from("<I", img, 40)[0]
+    v = struct.unpack_from("<I", img, 8)[0]
     nb = (n + 7) // 8
-    at = HEAD + nb + 4 * n
+    at = HEAD + nb + 4 * n + (100 if v >= 3 else 0)
     rs = (at + 4 + 511) // 512 * 512
     for off in (0, rs):
         r = img[off:off + rs]
         if len(r) < rs or r[:8] != b"HAULJRN\0":
             continue
-        if struct.unpack_from("<I", r, 8)[0] != 2:
+        if struct.unpack_from("<I", r, 8)[0] != v or v not in (2, 3):
             continue
         if struct.unpack_from("<I", r, 40)[0] != n:
             continue
