@@ -59,8 +59,9 @@
 #include "tus.h"
 #include "util.h"
 
-#define PUSH_PATCH (64u << 20) /* bytes per PATCH at most */
-#define PUSH_READ (1u << 20)   /* the checksum pass's buffer */
+#define PUSH_PATCH (64u << 20)  /* bytes per PATCH at most */
+#define PUSH_READ (1u << 20)    /* the checksum pass's buffer */
+#define PUSH_CK_STEP (4u << 20) /* checksummed per turn of the loop */
 
 enum push_step { P_OPTIONS, P_HEAD, P_DELETE, P_CREATE, P_PATCH };
 
@@ -85,6 +86,11 @@ struct push {
 	struct event *retry;
 	struct buf rq;
 	char *chunk; /* PUSH_READ bytes */
+	/* The PATCH's checksum, taken a step per turn of the loop. */
+	struct tus_cksum ck;
+	int ck_on;
+	uint64_t ck_done;
+	struct event *ckev;
 	/* What the answer said. */
 	int status, has_offset;
 	uint64_t resp_offset;
@@ -128,6 +134,10 @@ push_free(struct push *P)
 		event_free(P->retry);
 	if (P->fin != NULL)
 		event_free(P->fin);
+	if (P->ckev != NULL)
+		event_free(P->ckev);
+	if (P->ck_on)
+		tus_cksum_free(&P->ck);
 	buf_free(&P->rq);
 	free(P->chunk);
 	if (P->fd != -1)
@@ -291,37 +301,54 @@ push_create(struct push *P)
 	push_send(P);
 }
 
-/* The checksum of the n bytes at the offset, read PUSH_READ at a time. */
-static int
-push_cksum(struct push *P, struct tus_cksum *ck, uint64_t n)
+/*
+ * The PATCH's checksum, PUSH_CK_STEP bytes per turn of the loop (the
+ * daemon's downloads share it; a 64 MiB pass at once could hold it for
+ * the time a disk takes to read that), then the PATCH goes.
+ */
+static void
+push_cksum_cb(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t got = 0;
+	unsigned char dg[TUS_DIGEST_MAX];
+	char b64[BASE64_LEN(TUS_DIGEST_MAX)];
+	struct push *P = arg;
+	uint64_t stop = P->ck_done + PUSH_CK_STEP;
 	ssize_t r;
 
-	while (got < n) {
+	if (P->ended)
+		return;
+	while (P->ck_done < P->body_len && P->ck_done < stop) {
 		r = pread(P->fd, P->chunk,
-		    n - got < PUSH_READ ? (size_t)(n - got) : PUSH_READ,
-		    (off_t)(P->offset + got));
+		    P->body_len - P->ck_done < PUSH_READ
+		        ? (size_t)(P->body_len - P->ck_done)
+		        : PUSH_READ,
+		    (off_t)(P->offset + P->ck_done));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			push_end(
 			    P, 1, r == 0 ? "the file shrank" : strerror(errno));
-			return -1;
+			return;
 		}
-		tus_cksum_update(ck, P->chunk, (size_t)r);
-		got += (uint64_t)r;
+		tus_cksum_update(&P->ck, P->chunk, (size_t)r);
+		P->ck_done += (uint64_t)r;
 	}
-	return 0;
+	if (P->ck_done < P->body_len) {
+		event_active(P->ckev, 0, 0);
+		return;
+	}
+	base64_encode(dg, tus_cksum_final(&P->ck, dg), b64, 0, 1);
+	tus_cksum_free(&P->ck);
+	P->ck_on = 0;
+	buf_printf(&P->rq, "Upload-Checksum: %s %s\r\n\r\n",
+	    tus_algo_name((enum tus_algo)P->algo), b64);
+	push_send(P);
 }
 
 /* The next PATCH: PUSH_PATCH bytes from the offset, checksummed. */
 static void
 push_patch(struct push *P)
 {
-	unsigned char dg[TUS_DIGEST_MAX];
-	char b64[BASE64_LEN(TUS_DIGEST_MAX)];
-	struct tus_cksum ck;
 	uint64_t n;
 
 	P->step = P_PATCH;
@@ -333,15 +360,12 @@ push_patch(struct push *P)
 	    "Content-Type: application/offset+octet-stream\r\n"
 	    "Content-Length: %" PRIu64 "\r\n",
 	    P->offset, n);
-	if (P->algo >= 0 && tus_cksum_init(&ck, (enum tus_algo)P->algo) == 0) {
-		if (push_cksum(P, &ck, n) == -1) {
-			tus_cksum_free(&ck);
-			return;
-		}
-		base64_encode(dg, tus_cksum_final(&ck, dg), b64, 0, 1);
-		tus_cksum_free(&ck);
-		buf_printf(&P->rq, "Upload-Checksum: %s %s\r\n",
-		    tus_algo_name((enum tus_algo)P->algo), b64);
+	if (P->algo >= 0 &&
+	    tus_cksum_init(&P->ck, (enum tus_algo)P->algo) == 0) {
+		P->ck_on = 1;
+		P->ck_done = 0;
+		event_active(P->ckev, 0, 0);
+		return;
 	}
 	buf_printf(&P->rq, "\r\n");
 	push_send(P);
@@ -587,7 +611,8 @@ push_start(const struct pushcmd *cmd, push_done_fn done, void *arg, char *err,
 	P->chunk = xmalloc(PUSH_READ);
 	P->retry = evtimer_new(cmd->base, push_retry_cb, P);
 	P->fin = evtimer_new(cmd->base, push_fin_cb, P);
-	if (P->retry == NULL || P->fin == NULL) {
+	P->ckev = event_new(cmd->base, -1, 0, push_cksum_cb, P);
+	if (P->retry == NULL || P->fin == NULL || P->ckev == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
