@@ -216,6 +216,7 @@ api_report(struct evhttp_request *req, const char *uri)
 	buf_init(&b);
 	if (metrics) {
 		stats_format_metrics(api.conf.stats, &b);
+		download_metrics(&b);
 	} else {
 		download_status_json(&b);
 		buf_add(&b, "\n", 1);
@@ -386,8 +387,8 @@ api_download(struct evhttp_request *req, const char *name)
 	free(path);
 	final = xmalloc(strlen(api.conf.dir) + strlen(rel) + 2);
 	sprintf(final, "%s/%s", api.conf.dir, rel);
-	download_request(
-	    api.conf.origin, rpath, final, rel, wantp, api_answer_cb, req);
+	download_request(api.conf.origin, api.conf.norigins, rpath, final, rel,
+	    wantp, api_answer_cb, req);
 	free(rpath);
 	free(final);
 }

@@ -26,7 +26,8 @@ struct auth_set;
 
 struct api_conf {
 	struct event_base *base;
-	const struct origin *origin;
+	const struct origin *origin; /* norigins of them, -o order */
+	unsigned norigins;
 	const char *dir; /* --dir, absolute */
 	int access_fd;   /* -1: no access log */
 	int timeout_s;   /* --timeout, also for API clients */

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "download.h"
 #include "gzauto.h"
+#include "hclient.h"
 #include "journal.h"
 #include "sched.h"
 #include "stage.h"
@@ -39,6 +40,7 @@ enum dl_state {
 
 struct fetcher {
 	struct download *d;
+	struct dl_origin *org; /* the origin of hc and of the chunk */
 	struct hc_conn *hc;
 	int busy;            /* a request in flight */
 	struct event *timer; /* back-off before a retry */
@@ -61,9 +63,39 @@ struct head {
 	struct buf rq;
 	struct event *timer; /* back-off before a retry */
 	unsigned tries;
-	int busy;     /* a request in flight */
-	int code;     /* the answer's status; 0 before one came */
-	char bad[64]; /* what was wrong with a 200, or "" */
+	int busy;        /* a request in flight */
+	int code;        /* the answer's status; 0 before one came */
+	char bad[64];    /* what was wrong with a 200, or "" */
+	enum hc_err err; /* how it ended, when code is 0 */
+	char why[160];
+};
+
+/* An origin's counters since start, for /metrics (download.c). */
+struct dl_ostats {
+	char url[300];
+	uint64_t bytes, chunks, failures;
+};
+
+/*
+ * One origin of a download.  Its HEAD says whether it takes part ("in":
+ * it answered 200 with the reference's size and no other digest); its
+ * chunks are asked with its own validator; a failure benches it for a
+ * back-off that doubles from 1 s to 60 s (SPEC "Several origins").
+ */
+struct dl_origin {
+	struct download *d;
+	struct origin o;
+	char url[300]; /* scheme://host:port, for logs and reports */
+	int in;
+	struct head head;
+	uint64_t size;
+	char validator[JOURNAL_VALIDATOR_MAX + 1];
+	int validator_is_etag;
+	struct digest_set dg;
+	unsigned bench_n;     /* failures in a row */
+	uint64_t bench_until; /* now_ms() before which it gets no chunk */
+	uint64_t bytes, chunks, failures;
+	struct dl_ostats *total;
 };
 
 struct waiter {
@@ -76,7 +108,11 @@ struct waiter {
 
 struct download {
 	TAILQ_ENTRY(download) entry;
-	struct origin origin;
+	struct dl_origin org[DL_MAX_ORIGINS];
+	unsigned norg;
+	unsigned ref;             /* the reference origin */
+	unsigned head_tries;      /* rounds of HEADs that found none */
+	struct event *head_timer; /* back-off before the next round */
 	char *rpath, *final, *part, *jpath, *name;
 	int part_fd, jfd;
 	enum dl_state state;
@@ -95,7 +131,6 @@ struct download {
 	int gzip_ok;                 /* origin compresses ranges properly */
 	unsigned gzip_plain_answers; /* asked gzip, got identity */
 	struct gzauto gz;
-	struct head head;
 	struct fetcher *f; /* --parallel of them */
 	struct event *tick, *sync_timer;
 	int fail_status; /* set: answer waiters and free */
@@ -121,6 +156,30 @@ int download_sync(struct download *);
 uint64_t download_chunk_len(const struct download *, uint32_t);
 /* Chunk c is in the part file (crc of its len bytes): sync it soon. */
 void download_written(struct download *, uint32_t c, uint32_t crc);
+
+/* The origin that answers for the download as a whole. */
+static inline struct dl_origin *
+download_ref(struct download *d)
+{
+	return &d->org[d->ref];
+}
+/* An origin stops taking part in this download, said in the log. */
+void download_origin_out(struct dl_origin *, const char *why);
+/* The origins taking part, benched or not. */
+unsigned download_origins_in(const struct download *);
+
+/* origins.c */
+void origins_init(struct download *, const struct origin *, unsigned n);
+void origins_teardown(struct download *);
+void origins_free(struct download *);
+/* DL_HEAD: HEAD every origin, then DL_PREPARE; DL_REHEAD: the reference. */
+void origins_head(struct download *);
+struct dl_origin *origin_pick(struct download *, unsigned seat);
+void origin_good(struct dl_origin *);
+void origin_bytes(struct dl_origin *, uint64_t);
+/* 1: the origin is out, ask the chunk elsewhere now; 0: retry as usual. */
+int origin_failed(struct dl_origin *, enum why, const char *msg);
+void origins_status_json(struct download *, struct buf *);
 
 /* fetch.c */
 void fetch_init(struct fetcher *, struct download *);

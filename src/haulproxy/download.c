@@ -69,22 +69,9 @@ static void download_finish(struct download *);
 static int verify_against(struct download *, const struct digest_set *,
     const unsigned char *, const unsigned char *, char *);
 static int verify_mismatch(struct download *, const char *, const char *);
-static void head_start(struct download *);
-static void head_retry_cb(evutil_socket_t, short, void *);
-static const char *head_recheck(
-    struct download *, const struct httphdr_fields *);
-static void rehead_done(struct download *);
-static int head_fields_cb(void *, int, const struct httphdr_fields *);
-static int head_body_cb(void *, const char *, size_t);
-static void head_done_cb(void *, enum hc_err, const char *);
-static void head_failed(struct download *, enum hc_err, const char *);
-static const char *head_take(struct download *, const struct httphdr_fields *);
 static char *side_path(const char *, const char *);
 static int sync_dir(const char *);
 static int make_parents(const char *);
-
-static const struct hc_cbs head_cbs = {
-    head_fields_cb, head_body_cb, head_done_cb};
 
 struct dl_conf download_conf;
 
@@ -268,7 +255,7 @@ make_parents(const char *final)
 }
 
 void
-download_request(const struct origin *o, const char *rpath,
+download_request(const struct origin *o, unsigned norg, const char *rpath,
     const char *final_path, const char *name, const unsigned char *want_sha256,
     dl_done_cb cb, void *arg)
 {
@@ -293,10 +280,6 @@ download_request(const struct origin *o, const char *rpath,
 	d = xcalloc(1, sizeof(*d));
 	TAILQ_INIT(&d->waiters);
 	TAILQ_INSERT_TAIL(&d->waiters, w, entry);
-	d->origin.host = xstrdup(o->host);
-	d->origin.port = o->port;
-	d->origin.https = o->https;
-	d->origin.hostport = xstrdup(o->hostport);
 	d->rpath = xstrdup(rpath);
 	d->final = xstrdup(final_path);
 	d->name = xstrdup(name);
@@ -308,11 +291,11 @@ download_request(const struct origin *o, const char *rpath,
 	d->f = xcalloc(download_conf.parallel, sizeof(*d->f));
 	for (i = 0; i < download_conf.parallel; i++)
 		fetch_init(&d->f[i], d);
-	d->head.timer = evtimer_new(download_conf.base, head_retry_cb, d);
+	origins_init(d, o, norg);
 	d->tick = event_new(download_conf.base, -1, 0, download_tick_cb, d);
 	d->sync_timer = evtimer_new(download_conf.base, download_sync_cb, d);
 	TAILQ_INSERT_TAIL(&downloads, d, entry);
-	head_start(d);
+	origins_head(d);
 }
 
 void
@@ -344,13 +327,7 @@ download_teardown(struct download *d)
 
 	for (i = 0; i < download_conf.parallel; i++)
 		fetch_close(&d->f[i]);
-	if (d->head.busy) {
-		d->head.busy = 0;
-		hc_cancel(d->head.hc);
-	}
-	evtimer_del(d->head.timer);
-	hc_free(d->head.hc);
-	d->head.hc = NULL;
+	origins_teardown(d);
 	for (c = 0; d->chunks != NULL && c < d->j.nchunks; c++)
 		if (d->chunks[c].state == CHUNK_INFLIGHT)
 			d->chunks[c].state = CHUNK_MISSING;
@@ -398,8 +375,7 @@ download_free(struct download *d)
 	TAILQ_REMOVE(&downloads, d, entry);
 	for (i = 0; i < download_conf.parallel; i++)
 		fetch_free(&d->f[i]);
-	event_free(d->head.timer);
-	buf_free(&d->head.rq);
+	origins_free(d);
 	event_free(d->tick);
 	event_free(d->sync_timer);
 	if (d->part_fd != -1)
@@ -410,8 +386,6 @@ download_free(struct download *d)
 	phash_free(d->ph);
 	free(d->chunks);
 	free(d->f);
-	free(d->origin.host);
-	free(d->origin.hostport);
 	free(d->rpath);
 	free(d->final);
 	free(d->name);
@@ -461,7 +435,7 @@ download_restart(struct download *d)
 	}
 	unlink(d->jpath);
 	d->state = DL_HEAD;
-	head_start(d);
+	origins_head(d);
 }
 
 static void
@@ -489,223 +463,6 @@ download_tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	download_schedule(d);
-}
-
-/* HEAD: learn the size and the validator. */
-static void
-head_start(struct download *d)
-{
-	struct head *h = &d->head;
-
-	if (h->hc == NULL &&
-	    (h->hc = hc_new(download_conf.base, d->origin.host,
-	         (unsigned short)d->origin.port, download_conf.timeout_s)) ==
-	        NULL) {
-		download_fail(d, 500, "cannot make a connection object");
-		return;
-	}
-	if (d->origin.https)
-		hc_set_tls(h->hc, download_conf.tls, download_conf.slot);
-	h->code = 0;
-	h->bad[0] = '\0';
-	buf_reset(&h->rq);
-	buf_printf(&h->rq,
-	    "HEAD %s HTTP/1.1\r\nHost: %s\r\n"
-	    "%sAccept-Encoding: identity\r\n"
-	    "Want-Repr-Digest: sha-256=10, sha-512=3\r\n\r\n",
-	    d->rpath, d->origin.hostport,
-	    download_conf.origin_auth ? download_conf.origin_auth : "");
-	h->busy = 1;
-	if (h->rq.failed ||
-	    hc_request(h->hc, h->rq.data, h->rq.len, &head_cbs, d) == -1) {
-		h->busy = 0;
-		download_fail(
-		    d, 502, "cannot send HEAD to %s", d->origin.hostport);
-	}
-}
-
-static void
-head_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	head_start(arg);
-}
-
-/* The size and the validator of a 200; NULL, or what is wrong. */
-static const char *
-head_take(struct download *d, const struct httphdr_fields *h)
-{
-	const char *cl = httphdr_find(h->f, h->n, "Content-Length");
-	const char *etag = httphdr_find(h->f, h->n, "ETag");
-	const char *lm = httphdr_find(h->f, h->n, "Last-Modified");
-	const char *rd;
-	unsigned long long size;
-	char *end;
-
-	if (cl == NULL || *cl < '0' || *cl > '9')
-		return "origin sent no Content-Length";
-	errno = 0;
-	size = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' ||
-	    size > (unsigned long long)JOURNAL_MAX_CHUNKS *
-	            download_conf.chunk_size)
-		return "origin sent a bad Content-Length";
-	d->validator[0] = '\0';
-	d->validator_is_etag = 0;
-	/* Only a strong ETag may guard a Range (RFC 9110 13.1.5). */
-	if (etag != NULL && strncmp(etag, "W/", 2) != 0 &&
-	    strlen(etag) <= JOURNAL_VALIDATOR_MAX) {
-		snprintf(d->validator, sizeof(d->validator), "%s", etag);
-		d->validator_is_etag = 1;
-	} else if (lm != NULL && strlen(lm) <= JOURNAL_VALIDATOR_MAX) {
-		snprintf(d->validator, sizeof(d->validator), "%s", lm);
-	}
-	d->size = size;
-	/* RFC 9530: a malformed field is ignored as a whole. */
-	memset(&d->origin_dg, 0, sizeof(d->origin_dg));
-	rd = httphdr_find(h->f, h->n, "Repr-Digest");
-	if (rd != NULL && digest_repr_parse(rd, &d->origin_dg) == -1) {
-		log_warnx(
-		    "%s: origin's Repr-Digest ignored: malformed", d->name);
-		memset(&d->origin_dg, 0, sizeof(d->origin_dg));
-	}
-	return NULL;
-}
-
-/*
- * The HEAD before the rename (DL_REHEAD): the same file (size and
- * validator as the first HEAD said), and its digest now.  NULL, or
- * "changed".
- */
-static const char *
-head_recheck(struct download *d, const struct httphdr_fields *h)
-{
-	char validator[sizeof(d->validator)];
-	uint64_t size = d->size;
-	int is_etag = d->validator_is_etag;
-
-	memcpy(validator, d->validator, sizeof(validator));
-	if (head_take(d, h) != NULL || d->size != size ||
-	    strcmp(d->validator, validator) != 0) {
-		d->size = size;
-		memcpy(d->validator, validator, sizeof(validator));
-		d->validator_is_etag = is_etag;
-		memset(&d->origin_dg, 0, sizeof(d->origin_dg));
-		return "changed";
-	}
-	return NULL;
-}
-
-/*
- * The HEAD before the rename is answered: the file changed (start over),
- * or go on to verify with whatever digest it brought; no answer at all
- * is no reason to fail a complete download: it goes on without one.
- */
-static void
-rehead_done(struct download *d)
-{
-	struct head *h = &d->head;
-
-	if (h->code == 200 && strcmp(h->bad, "changed") == 0) {
-		d->state = DL_RUN;
-		d->restart = 1;
-	} else {
-		d->state = DL_RUN;
-		if (h->code != 200)
-			memset(&d->origin_dg, 0, sizeof(d->origin_dg));
-	}
-	download_kick(d);
-}
-
-/*
- * The HEAD's answer: its fields are only valid during this call, so what
- * is needed is taken now.  hclient knows an answer to HEAD has no body,
- * so the connection stays open for the next HEAD of this download.
- */
-static int
-head_fields_cb(void *arg, int code, const struct httphdr_fields *h)
-{
-	struct download *d = arg;
-	const char *bad;
-
-	d->head.code = code;
-	if (code == 200 && d->state == DL_REHEAD)
-		bad = head_recheck(d, h);
-	else if (code == 200)
-		bad = head_take(d, h);
-	else
-		bad = NULL;
-	if (bad != NULL)
-		snprintf(d->head.bad, sizeof(d->head.bad), "%s", bad);
-	return 0;
-}
-
-static int
-head_body_cb(void *arg, const char *p, size_t n)
-{
-	return -1; /* not reached: hclient gives no body after a HEAD */
-}
-
-static void
-head_done_cb(void *arg, enum hc_err err, const char *why)
-{
-	struct download *d = arg;
-	struct head *h = &d->head;
-
-	if (!h->busy)
-		return; /* cancelled by us */
-	h->busy = 0;
-	if (d->state == DL_REHEAD) {
-		rehead_done(d);
-		return;
-	}
-	if (h->code == 0)
-		head_failed(d, err, why);
-	else if (h->code == 404 || h->code == 410)
-		download_fail(d, 404, "not found at the origin");
-	else if (h->code != 200)
-		download_fail(d, 502, "origin answered HEAD with %d", h->code);
-	else if (h->bad[0] != '\0')
-		download_fail(d, 502, "%s", h->bad);
-	else {
-		d->state = DL_PREPARE; /* in the tick, outside hclient */
-		download_kick(d);
-	}
-}
-
-/*
- * No answer to the HEAD: unreachable or too slow, retry with back-off;
- * an answer that is not HTTP: give up.
- */
-static void
-head_failed(struct download *d, enum hc_err err, const char *why)
-{
-	struct timeval tv;
-	uint64_t ms;
-
-	if (err == HC_EPROTO) {
-		download_fail(d, 502, "origin %s answered HEAD badly: %s",
-		    d->origin.hostport, why ? why : "?");
-		return;
-	}
-	if (err == HC_ETLS) { /* a certificate will not get better */
-		download_fail(d, 502, "origin %s: %s", d->origin.hostport,
-		    why ? why : "TLS handshake failed");
-		return;
-	}
-	if (++d->head.tries > download_conf.retries) {
-		if (err == HC_ETIMEOUT)
-			download_fail(
-			    d, 504, "origin %s timed out", d->origin.hostport);
-		else
-			download_fail(d, 502, "origin %s unreachable",
-			    d->origin.hostport);
-		return;
-	}
-	stats_add(download_conf.slot, STATS_retries, 1);
-	ms = sched_backoff_ms(d->head.tries, (uint64_t)random());
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(d->head.timer, &tv);
 }
 
 /*
@@ -1138,7 +895,7 @@ download_verify(struct download *d, char *out)
 	if (download_conf.verify != VERIFY_OFF && !origin && !d->reheaded) {
 		d->reheaded = 1;
 		d->state = DL_REHEAD;
-		head_start(d);
+		origins_head(d);
 		return 1;
 	}
 	TAILQ_FOREACH(w, &d->waiters, entry)
@@ -1211,7 +968,7 @@ verify_mismatch(struct download *d, const char *want, const char *got)
 			d->jfd = -1;
 		}
 		d->state = DL_HEAD;
-		head_start(d);
+		origins_head(d);
 		return 1;
 	}
 	unlink(d->part);
@@ -1282,7 +1039,7 @@ download_status_json(struct buf *b)
 		buf_printf(b,
 		    "\",\"state\":\"%s\",\"done\":%llu,"
 		    "\"total\":%llu,\"resumed_from\":%llu,\"fetched\":%llu,"
-		    "\"rate\":%.0f}",
+		    "\"rate\":%.0f",
 		    d->state == DL_HEAD || d->state == DL_PREPARE ? "head"
 		                                                  : "fetching",
 		    (unsigned long long)d->done_bytes,
@@ -1291,6 +1048,8 @@ download_status_json(struct buf *b)
 		    (unsigned long long)d->fetched,
 		    secs > 0 ? (double)(d->done_bytes - d->resumed_from) / secs
 		             : 0.0);
+		origins_status_json(d, b);
+		buf_printf(b, "}");
 		sep = ",";
 	}
 	buf_printf(b, "]");

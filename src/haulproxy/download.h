@@ -27,6 +27,9 @@ struct origin {
 	int https;
 };
 
+/* -o may be given this many times (SPEC "Several origins"). */
+#define DL_MAX_ORIGINS 8
+
 /* --verify: what the origin's Repr-Digest is used for. */
 enum verify_policy { VERIFY_AUTO, VERIFY_REQUIRE, VERIFY_OFF };
 
@@ -78,18 +81,21 @@ int origin_parse(const char *url, struct origin *o, char *err, size_t errlen);
 void download_init(const struct dl_conf *);
 
 /*
- * Fetch the origin's rpath (an encoded request path) into final_path, or
- * join the download already doing so; name is what logs and /status
- * call it.  want_sha256 (NULL: none) is the caller's own digest, which
- * the file must have (SPEC "Integrity").  cb(arg) runs exactly once,
- * from the event loop.
+ * Fetch rpath (an encoded request path) from the n origins (mirrors of
+ * one another, SPEC "Several origins") into final_path, or join the
+ * download already doing so; name is what logs and /status call it.
+ * want_sha256 (NULL: none) is the caller's own digest, which the file
+ * must have (SPEC "Integrity").  cb(arg) runs exactly once, from the
+ * event loop.
  */
-void download_request(const struct origin *, const char *rpath,
+void download_request(const struct origin *, unsigned n, const char *rpath,
     const char *final_path, const char *name, const unsigned char *want_sha256,
     dl_done_cb cb, void *arg);
 
-/* JSON array of downloads in progress: name, done, total, rate. */
+/* JSON array of downloads in progress: name, done, total, rate, origins. */
 void download_status_json(struct buf *);
+/* Per-origin counters since start, as Prometheus text, appended. */
+void download_metrics(struct buf *);
 
 /* Progress of the download of final_path; 0, or -1 when unknown. */
 int download_progress(

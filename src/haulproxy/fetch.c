@@ -51,6 +51,7 @@ static void fetch_check_200(struct fetcher *, const struct httphdr_fields *);
 static int fetch_use_inflate(struct fetcher *);
 static void fetch_good(struct fetcher *);
 static void fetch_failed(struct fetcher *);
+static void fetch_retry(struct fetcher *, uint32_t);
 static void fetch_cancel(struct fetcher *);
 static void fetch_abandon(struct fetcher *);
 static int want_gzip(struct download *, struct fetcher *);
@@ -216,16 +217,22 @@ void
 fetch_start(struct fetcher *f, uint32_t c)
 {
 	struct download *d = f->d;
+	struct dl_origin *g = origin_pick(d, (unsigned)(f - d->f));
 	int r;
 
+	if (f->hc != NULL && f->org != g) { /* this seat moved */
+		fetch_cancel(f);
+		hc_free(f->hc);
+		f->hc = NULL;
+	}
+	f->org = g;
 	if (f->hc == NULL &&
-	    (f->hc = hc_new(download_conf.base, d->origin.host,
-	         (unsigned short)d->origin.port, download_conf.timeout_s)) ==
-	        NULL) {
+	    (f->hc = hc_new(download_conf.base, g->o.host,
+	         (unsigned short)g->o.port, download_conf.timeout_s)) == NULL) {
 		download_fail(d, 500, "cannot make a connection object");
 		return;
 	}
-	if (d->origin.https)
+	if (g->o.https)
 		hc_set_tls(f->hc, download_conf.tls, download_conf.slot);
 	f->chunk = c;
 	f->off = (uint64_t)c * download_conf.chunk_size;
@@ -245,12 +252,12 @@ fetch_start(struct fetcher *f, uint32_t c)
 	buf_printf(&f->rq,
 	    "GET %s HTTP/1.1\r\nHost: %s\r\n%s"
 	    "Range: bytes=%llu-%llu\r\n%s%s%sAccept-Encoding: %s\r\n\r\n",
-	    d->rpath, d->origin.hostport,
+	    d->rpath, g->o.hostport,
 	    download_conf.origin_auth ? download_conf.origin_auth : "",
 	    (unsigned long long)f->off,
 	    (unsigned long long)(f->off + f->len - 1),
-	    d->validator[0] ? "If-Range: " : "", d->validator,
-	    d->validator[0] ? "\r\n" : "", f->asked_gzip ? "gzip" : "identity");
+	    g->validator[0] ? "If-Range: " : "", g->validator,
+	    g->validator[0] ? "\r\n" : "", f->asked_gzip ? "gzip" : "identity");
 	f->busy = 1;
 	r = f->rq.failed
 	    ? -1
@@ -315,6 +322,7 @@ static void
 fetch_check_200(struct fetcher *f, const struct httphdr_fields *h)
 {
 	struct download *d = f->d;
+	const struct dl_origin *g = f->org;
 	const char *etag = httphdr_find(h->f, h->n, "ETag");
 	const char *lm = httphdr_find(h->f, h->n, "Last-Modified");
 	int whole = f->off == 0 && f->len == d->size;
@@ -338,11 +346,11 @@ fetch_check_200(struct fetcher *f, const struct httphdr_fields *h)
 	 * ranges at all: then its validator is still ours, or it has none
 	 * to compare.
 	 */
-	if (d->validator[0] == '\0' ||
-	    (d->validator_is_etag && etag != NULL &&
-	        strcmp(etag, d->validator) == 0) ||
-	    (!d->validator_is_etag && lm != NULL &&
-	        strcmp(lm, d->validator) == 0))
+	if (g->validator[0] == '\0' ||
+	    (g->validator_is_etag && etag != NULL &&
+	        strcmp(etag, g->validator) == 0) ||
+	    (!g->validator_is_etag && lm != NULL &&
+	        strcmp(lm, g->validator) == 0))
 		fetch_reject(f, WHY_NORANGE, "origin ignores Range");
 	else
 		fetch_reject(f, WHY_CHANGED,
@@ -400,7 +408,6 @@ static int
 fetch_head_cb(void *arg, int code, const struct httphdr_fields *h)
 {
 	struct fetcher *f = arg;
-	struct download *d = f->d;
 	const char *ce = httphdr_find(h->f, h->n, "Content-Encoding");
 	const char *etag = httphdr_find(h->f, h->n, "ETag");
 
@@ -424,8 +431,8 @@ fetch_head_cb(void *arg, int code, const struct httphdr_fields *h)
 		fetch_check_206(f, h);
 	if (f->why != WHY_NONE)
 		return -1;
-	if (d->validator_is_etag && etag != NULL &&
-	    strcmp(etag, d->validator) != 0) {
+	if (f->org->validator_is_etag && etag != NULL &&
+	    strcmp(etag, f->org->validator) != 0) {
 		fetch_reject(f, WHY_CHANGED, "ETag changed");
 		return -1;
 	}
@@ -473,6 +480,7 @@ fetch_data_cb(void *arg, const char *p, size_t n)
 	struct fetcher *f = arg;
 
 	f->d->fetched += n;
+	origin_bytes(f->org, n);
 	stats_add(download_conf.slot, STATS_bytes_fetched, n);
 	if (f->why == WHY_NONE)
 		fetch_stage_reject(f,
@@ -501,9 +509,13 @@ fetch_end_cb(void *arg, enum hc_err err, const char *why)
 	case HC_EABORT: /* our refusal: f->why is already set */
 		fetch_reject(f, WHY_BAD, "%s", why);
 		break;
-	case HC_ETLS: /* not retried: the download fails with the reason */
-		download_fail(f->d, 502, "origin %s: %s", f->d->origin.hostport,
-		    why ? why : "TLS handshake failed");
+	case HC_ETLS: /* not retried: that origin fails with the reason */
+		if (download_origins_in(f->d) > 1)
+			download_origin_out(f->org, why ? why : "TLS");
+		else
+			download_fail(f->d, 502, "origin %s: %s",
+			    f->org->o.hostport,
+			    why ? why : "TLS handshake failed");
 		fetch_reject(f, WHY_NET, "%s", why ? why : "TLS");
 		break;
 	default:
@@ -529,6 +541,7 @@ fetch_good(struct fetcher *f)
 	uint32_t c = (uint32_t)f->chunk;
 
 	stats_add(download_conf.slot, STATS_chunks_fetched, 1);
+	origin_good(f->org);
 	trial_end(d, f, f->len);
 	if (f->asked_gzip && !f->gzip_body) {
 		/* Asked gzip, got identity (say, not compressible). */
@@ -544,10 +557,7 @@ static void
 fetch_failed(struct fetcher *f)
 {
 	struct download *d = f->d;
-	struct timeval tv;
 	uint32_t c = (uint32_t)f->chunk;
-	unsigned tries;
-	uint64_t ms;
 
 	codec_free(f->inflate);
 	f->inflate = NULL;
@@ -555,6 +565,11 @@ fetch_failed(struct fetcher *f)
 		return;
 	trial_end(d, f, 0);
 	log_debug("%s: chunk %u: %s", d->name, c, f->msg);
+	if (origin_failed(f->org, f->why, f->msg)) {
+		f->why = WHY_NONE; /* another origin has it: ask there */
+		fetch_start(f, c);
+		return;
+	}
 	switch (sched_failed(&d->chunks[c], f->why, download_conf.retries)) {
 	case SCHED_RESTART:
 		d->restart = 1;
@@ -579,8 +594,22 @@ fetch_failed(struct fetcher *f)
 	case SCHED_RETRY:
 		break;
 	}
+	fetch_retry(f, c);
+}
+
+/*
+ * The chunk's retry, counted: at once on another origin, after a
+ * back-off on the same one, or the download fails when -r is used up.
+ */
+static void
+fetch_retry(struct fetcher *f, uint32_t c)
+{
+	struct download *d = f->d;
+	unsigned tries = d->chunks[c].tries;
+	struct timeval tv;
+	uint64_t ms;
+
 	stats_add(download_conf.slot, STATS_retries, 1);
-	tries = d->chunks[c].tries;
 	if (tries > download_conf.retries) {
 		if (f->why == WHY_TIMEOUT)
 			download_fail(d, 504,
@@ -594,9 +623,13 @@ fetch_failed(struct fetcher *f)
 	}
 	log_info("%s: chunk at %llu: %s; retry %u of %u", d->name,
 	    (unsigned long long)f->off, f->msg, tries, download_conf.retries);
+	f->why = WHY_NONE;
+	if (origin_pick(d, (unsigned)(f - d->f)) != f->org) {
+		fetch_start(f, c); /* another origin: no need to wait */
+		return;
+	}
 	ms = sched_backoff_ms(tries, (uint64_t)random());
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	f->why = WHY_NONE;
 	evtimer_add(f->timer, &tv); /* the fetcher keeps its chunk */
 }

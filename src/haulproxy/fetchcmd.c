@@ -74,8 +74,12 @@ fetchcmd_run(struct fetchcmd *f)
 	}
 	proc_set_signals(fc.base, fetchcmd_signals,
 	    sizeof(fetchcmd_signals) / sizeof(fetchcmd_signals[0]));
-	download_request(
-	    &f->origin, rpath, out, rel, f->sha256, fetchcmd_done_cb, NULL);
+	if (origin_is_url(f->what))
+		download_request(&f->origin, 1, rpath, out, rel, f->sha256,
+		    fetchcmd_done_cb, NULL);
+	else
+		download_request(f->origins, f->norigins, rpath, out, rel,
+		    f->sha256, fetchcmd_done_cb, NULL);
 	event_base_dispatch(fc.base);
 	free(rpath);
 	return fc.status;

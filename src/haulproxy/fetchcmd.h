@@ -10,9 +10,11 @@
 struct event_base;
 
 struct fetchcmd {
-	struct event_base *base;     /* download_init has been called on it */
-	const char *what;            /* --fetch NAME-or-URL */
-	struct origin origin;        /* --origin; a URL brings its own */
+	struct event_base *base;      /* download_init has been called on it */
+	const char *what;             /* --fetch NAME-or-URL */
+	const struct origin *origins; /* -o, norigins of them */
+	unsigned norigins;
+	struct origin origin;        /* a URL's own */
 	const char *dir;             /* --dir, absolute */
 	const char *out;             /* -O FILE; NULL: DIR/NAME */
 	const unsigned char *sha256; /* --sha256; NULL: none */

@@ -45,7 +45,8 @@
 struct proxy_opts {
 	const char *bind_addr; /* NULL: all interfaces */
 	int port;
-	const char *origin_url;
+	const char *origin_url[DL_MAX_ORIGINS]; /* -o, in order */
+	unsigned norigins;
 	const char *dir;
 	const char *fetch;     /* --fetch NAME-or-URL */
 	const char *fetch_out; /* -O */
@@ -100,6 +101,7 @@ static int proxy_security_option(struct proxy_opts *, int);
 static void proxy_tls(struct proxy_opts *);
 static void proxy_auth(struct proxy_opts *);
 static char *proxy_origin_token(const char *);
+static int proxy_any_https(void);
 static enum gzip_policy proxy_gzip(const char *);
 static void proxy_prepare(struct proxy_opts *);
 static void proxy_serve(struct proxy_opts *, const int *, int);
@@ -114,7 +116,8 @@ static void proxy_dump(int);
 /* What the signal actions reach. */
 static struct {
 	struct event_base *base;
-	struct origin origin;
+	struct origin origin[DL_MAX_ORIGINS];
+	unsigned norigins;
 	const char *access_log; /* absolute, or "-" */
 	int access_fd;
 	int stopping;
@@ -217,7 +220,8 @@ usage_options(FILE *f)
 	    "  -l, --access-log path         combined log format; - is stderr\n"
 	    "      --no-gzip                 the same as --gzip never\n"
 	    "  -O, --output file             --fetch's file [dir/name]\n"
-	    "  -o, --origin url              [http://localhost:8000]\n"
+	    "  -o, --origin url              [http://localhost:8000]; up to "
+	    "8: mirrors\n"
 	    "      --origin-token file       send its first token to the "
 	    "origin\n"
 	    "  -P, --pidfile path            written at start\n"
@@ -305,7 +309,8 @@ proxy_serve(struct proxy_opts *o, const int *fds, int n)
 	if ((px.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	ac = (struct api_conf){.base = px.base,
-	    .origin = &px.origin,
+	    .origin = px.origin,
+	    .norigins = px.norigins,
 	    .dir = o->dir,
 	    .access_fd = px.access_fd,
 	    .timeout_s = o->dc.timeout_s,
@@ -334,7 +339,7 @@ proxy_options(struct proxy_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->port = 8888;
-	o->origin_url = "http://localhost:8000";
+	o->norigins = 0;
 	o->dir = ".";
 	o->dc.chunk_size = 512 * 1024;
 	o->dc.parallel = 4;
@@ -376,7 +381,9 @@ proxy_option(struct proxy_opts *o, int ch, char *argv[])
 		o->bind_addr = optarg;
 		break;
 	case 'o':
-		o->origin_url = optarg;
+		if (o->norigins == DL_MAX_ORIGINS)
+			opts_die("-o", "at most %d origins", DL_MAX_ORIGINS);
+		o->origin_url[o->norigins++] = optarg;
 		break;
 	case 'D':
 		o->dir = optarg;
@@ -506,6 +513,18 @@ proxy_long_option(struct proxy_opts *o, int ch, char *argv[])
 	}
 }
 
+/* Whether any -o origin is https. */
+static int
+proxy_any_https(void)
+{
+	unsigned k;
+
+	for (k = 0; k < px.norigins; k++)
+		if (px.origin[k].https)
+			return 1;
+	return 0;
+}
+
 /*
  * Both TLS sides, read now so that a bad file stops the start (exit 2)
  * naming it.  The fetching side is made whenever an origin may be https
@@ -515,7 +534,7 @@ static void
 proxy_tls(struct proxy_opts *o)
 {
 	char err[512];
-	int https = px.origin.https ||
+	int https = proxy_any_https() ||
 	    (o->fetch != NULL && strncasecmp(o->fetch, "https://", 8) == 0) ||
 	    (o->upload_endpoint != NULL &&
 	        strncasecmp(o->upload_endpoint, "https://", 8) == 0);
@@ -639,10 +658,14 @@ proxy_prepare(struct proxy_opts *o)
 {
 	char err[256];
 
+	if (o->norigins == 0)
+		o->origin_url[o->norigins++] = "http://localhost:8000";
 	if (o->fetch == NULL || !origin_is_url(o->fetch)) {
-		if (origin_parse(o->origin_url, &px.origin, err, sizeof(err)) ==
-		    -1)
-			opts_die("-o", "%s", err);
+		for (px.norigins = 0; px.norigins < o->norigins; px.norigins++)
+			if (origin_parse(o->origin_url[px.norigins],
+			        &px.origin[px.norigins], err,
+			        sizeof(err)) == -1)
+				opts_die("-o", "%s", err);
 	}
 	o->dir = proc_absolute(o->dir);
 	if (mkdir(o->dir, 0755) == -1 && errno != EEXIST)
@@ -672,7 +695,8 @@ proxy_fetch(struct proxy_opts *o)
 	log_setquiet(!o->debug);
 	f = (struct fetchcmd){.base = px.base,
 	    .what = o->fetch,
-	    .origin = px.origin,
+	    .origins = px.origin,
+	    .norigins = px.norigins,
 	    .dir = o->dir,
 	    .out = o->fetch_out,
 	    .sha256 = o->has_sha256 ? o->sha256 : NULL};
@@ -690,11 +714,11 @@ proxy_upload(struct proxy_opts *o)
 		fatalx("event_base_new failed");
 	log_setquiet(!o->debug);
 	if (o->upload_endpoint == NULL) {
-		ep = xmalloc(strlen(o->origin_url) + 16);
-		sprintf(ep, "%s%s", o->origin_url,
-		    o->origin_url[strlen(o->origin_url) - 1] == '/'
-		        ? "uploads/"
-		        : "/uploads/");
+		const char *u = o->origin_url[0];
+
+		ep = xmalloc(strlen(u) + 16);
+		sprintf(ep, "%s%s", u,
+		    u[strlen(u) - 1] == '/' ? "uploads/" : "/uploads/");
 	}
 	p = (struct pushcmd){.base = px.base,
 	    .file = o->upload,
@@ -717,9 +741,9 @@ proxy_listen(const struct proxy_opts *o, int *fds)
 	if ((n = listen_bind(
 	         o->bind_addr, &port, fds, MAX_LISTEN, err, sizeof(err))) == -1)
 		opts_die(o->bind_addr ? "-b" : "-p", "%s", err);
-	log_info("listening on %s port %d, origin %s, dir %s",
-	    o->bind_addr ? o->bind_addr : "*", port, px.origin.hostport,
-	    o->dir);
+	log_info("listening on %s port %d, origin %s%s, dir %s",
+	    o->bind_addr ? o->bind_addr : "*", port, px.origin[0].hostport,
+	    px.norigins > 1 ? " and mirrors" : "", o->dir);
 	return n;
 }
 
