@@ -79,6 +79,24 @@ must_contain "$T/err" "127.0.0.1:$PN left out: HEAD answered 404" "404 named"
 must_equal "$(($(served "$PD") - d0)) $(($(served "$PS") - s0))" "0 0" \
     "left-out origins served no chunk"
 
+# Two throttled origins (tests/origin.py, --rate per response): each
+# carries a share in proportion to its rate, whatever the order.
+bin_file "$T/thr.bin" $((12 * 1024 * 1024))
+start_origin "$T/thr.bin" big.bin --rate 1000000
+OA=$ORIGIN_URL OPA=$ORIGIN_PID
+start_origin "$T/thr.bin" big.bin --rate 3000000
+OB=$ORIGIN_URL OPB=$ORIGIN_PID
+cli_fetch -o "$OA" -o "$OB" --no-gzip || fail "two throttled origins: $(cat "$T/err")"
+must_cmp "$PROXY_DIR/big.bin" "$T/thr.bin" "from two throttled origins"
+sa=$(ORIGIN_URL=$OA ostat bytes)
+sb=$(ORIGIN_URL=$OB ostat bytes)
+log "throttled 1:3: A carried $sa bytes, B $sb"
+python3 -c 'import sys; a, b = int(sys.argv[1]), int(sys.argv[2]); s = b / (a + b)
+sys.exit(0 if 0.6 <= s <= 0.9 else 1)' "$sa" "$sb" ||
+    fail "B, three times as fast, carried $sb of $((sa + sb)) bytes"
+ORIGIN_PID=$OPA stop_origin
+ORIGIN_PID=$OPB stop_origin
+
 # The daemon: per-origin rows in /status while frozen, in /metrics after;
 # then A is killed mid-download and B finishes the file.
 rm -f "$PROXY_DIR/big.bin" "$PROXY_DIR/.big.bin.journal"
