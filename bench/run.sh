@@ -5,7 +5,8 @@
 #
 # The driver: settings, peers, the work directory, the data, then each
 # scenario asked for, from its own file (bench/a-ranges.sh, b-small-ranges,
-# c-gzip-ranges, d-download, e-link, f-scale, g-tls, h-digest, i-upload), then the summary.  Helpers:
+# c-gzip-ranges, d-download, e-link, f-scale, g-tls, h-digest, i-upload,
+# j-origins), then the summary.  Helpers:
 # tests/common.sh (processes, shared with tests/lib.sh), bench/lib.sh
 # (figures, tables, targets) and bench/servers.sh (hauld, nginx, wrk).
 #
@@ -22,7 +23,7 @@
 #                    file min(64, text) [64]
 #   BENCH_ROUNDS     rounds of each comparison [3]
 #   BENCH_SECS       seconds per wrk run [5]
-#   BENCH_SCENARIOS  which scenarios, e.g. "a b" [a b c d e f g h i]
+#   BENCH_SCENARIOS  which scenarios, e.g. "a b" [a b c d e f g h i j]
 #   BENCH_CONNS      idle connections in scenario f [10000]
 #   BENCH_BIG=1      scenario f's RSS-vs-size also at 4x the binary file
 #   BENCH_KEEP=1     keep the work directory (its path is printed)
@@ -41,7 +42,7 @@ BENCH=$SRC/bench
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-5}
-SCENARIOS=" ${BENCH_SCENARIOS:-a b c d e f g h i} "
+SCENARIOS=" ${BENCH_SCENARIOS:-a b c d e f g h i j} "
 NCONN=${BENCH_CONNS:-10000}
 BIG=${BENCH_BIG:-0}
 TEXT_MB=$((SIZE_MB / 4))
@@ -68,7 +69,7 @@ want() { case $SCENARIOS in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/lib.sh"
 . "$BENCH/servers.sh"
 for s in a-ranges b-small-ranges c-gzip-ranges d-download e-link f-scale \
-    g-tls h-digest i-upload; do
+    g-tls h-digest i-upload j-origins; do
 	. "$BENCH/$s.sh"
 done
 
@@ -191,7 +192,7 @@ HAVE_NGINX=0
 if want a || want b || want c || want d; then
 	need_servers
 fi
-for s in a b c d e f g h i; do
+for s in a b c d e f g h i j; do
 	want $s && "scenario_$s"
 done
 
