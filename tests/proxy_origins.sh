@@ -2,7 +2,8 @@
 # given -o twice pulls chunks from both hauld; a dead origin, one with
 # another size, one with another digest and one without the file are
 # left out and the download succeeds; one origin killed mid-download
-# leaves the other to finish it; /status and /metrics show each origin.
+# leaves the other to finish it; /status, /metrics and haulstat show
+# each origin.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/proxylib.sh"
 
@@ -136,6 +137,19 @@ for u in "$A" "$B"; do
 done
 grep -q "^haulproxy_origin_failures_total{origin=\"$A\"} [1-9]" "$T/metrics" ||
     fail "/metrics: no failure counted for the killed origin"
+# haulstat reads the same per-origin counters from the stats file.
+timeout 5 "$HAULSTAT" -1 "$PROXY_STATS" >"$T/hs" 2>&1 || fail "haulstat: $(cat "$T/hs")"
+for u in "$A" "$B"; do
+	awk -v u="$u" '$1 == u && $2 > 0 { f = 1 } END { exit !f }' "$T/hs" ||
+	    fail "haulstat: no row with bytes for $u: $(cat "$T/hs")"
+done
+timeout 5 "$HAULSTAT" -1 -j "$PROXY_STATS" >"$T/hsj" 2>&1 || fail "haulstat -j"
+python3 - "$T/hsj" "$A" "$B" <<'PY' || fail "haulstat -j origins: $(cat "$T/hsj")"
+import json, sys
+o = {x["url"]: x for x in json.load(open(sys.argv[1]))["origins"]}
+assert all(o[u]["bytes"] > 0 and o[u]["chunks"] > 0 for u in sys.argv[2:]), o
+assert o[sys.argv[2]]["failures"] > 0, o
+PY
 stop_haulproxy
 
 # kill -9 of haulproxy mid-download, then the same -o set resumes.

@@ -20,7 +20,7 @@
 
 #include "stats.h"
 
-static size_t stats_map_len(unsigned);
+static size_t stats_map_len(unsigned, unsigned);
 static void stats_bind(struct stats_region *, void *, size_t);
 static void *stats_map_file(const char *, char *, size_t, size_t, int *);
 static void stats_init_header(struct stats_header *, enum stats_kind, unsigned);
@@ -57,10 +57,11 @@ _Static_assert(sizeof(struct stats_slot) % 64 == 0,
     "stats slots must fill whole cache lines");
 
 static size_t
-stats_map_len(unsigned slot_count)
+stats_map_len(unsigned slot_count, unsigned origin_count)
 {
 	return STATS_HEADER_SIZE +
-	    ((size_t)slot_count + 1) * sizeof(struct stats_slot);
+	    ((size_t)slot_count + 1) * sizeof(struct stats_slot) +
+	    (size_t)origin_count * sizeof(struct stats_origin);
 }
 
 static void
@@ -72,6 +73,8 @@ stats_bind(struct stats_region *r, void *base, size_t len)
 	r->slots = (struct stats_slot *)((char *)base + STATS_HEADER_SIZE);
 	r->slot_count = r->hdr->slot_count;
 	r->retired = &r->slots[r->slot_count];
+	r->origin_count = r->hdr->origin_count;
+	r->origins = (struct stats_origin *)(r->retired + 1);
 }
 
 /*
@@ -119,6 +122,7 @@ stats_init_header(
 	h->slot_count = slot_count;
 	h->nfields = STATS_NFIELDS;
 	h->kind = kind;
+	h->origin_count = kind == STATS_KIND_PROXY ? STATS_ORIGINS : 0;
 	h->master_pid = getpid();
 	h->start_time = time(NULL);
 }
@@ -127,7 +131,8 @@ int
 stats_create(struct stats_region *r, const char *path, enum stats_kind kind,
     unsigned slot_count)
 {
-	size_t len = stats_map_len(slot_count);
+	size_t len = stats_map_len(
+	    slot_count, kind == STATS_KIND_PROXY ? STATS_ORIGINS : 0);
 	char tmp[4096];
 	void *base;
 	int fd = -1, saved;
@@ -192,12 +197,14 @@ stats_validate(const void *base, size_t len, char *err, size_t errlen)
 		    h->header_size, h->slot_size, h->nfields);
 		return -1;
 	}
-	if (h->slot_count == 0 || h->slot_count > 4096) {
-		snprintf(
-		    err, errlen, "implausible slot count %u", h->slot_count);
+	if (h->slot_count == 0 || h->slot_count > 4096 ||
+	    h->origin_count > 256) {
+		snprintf(err, errlen,
+		    "implausible slot count %u or origin count %u",
+		    h->slot_count, h->origin_count);
 		return -1;
 	}
-	want = stats_map_len(h->slot_count);
+	want = stats_map_len(h->slot_count, h->origin_count);
 	if (len < want) {
 		snprintf(err, errlen,
 		    "truncated stats file (%zu of %zu "
@@ -427,6 +434,77 @@ stats_format_dump(const struct stats_region *r, struct buf *b)
 	return b->failed ? -1 : 0;
 }
 
+struct stats_origin *
+stats_origin_for(struct stats_region *r, const char *url)
+{
+	unsigned i;
+
+	if (r == NULL || url[0] == '\0' || strlen(url) >= STATS_ORIGIN_URL)
+		return NULL;
+	for (i = 0; i < r->origin_count; i++) {
+		if (strcmp(r->origins[i].url, url) == 0)
+			return &r->origins[i];
+		if (r->origins[i].url[0] == '\0') {
+			memcpy(r->origins[i].url, url, strlen(url) + 1);
+			return &r->origins[i];
+		}
+	}
+	return NULL;
+}
+
+int
+stats_origin_row(const struct stats_region *r, unsigned i, char *url,
+    size_t urllen, uint64_t v[3])
+{
+	const struct stats_origin *o;
+	size_t n;
+
+	if (i >= r->origin_count || urllen == 0)
+		return -1;
+	o = &r->origins[i];
+	/* Another process's bytes: bounded, and never trusted to end. */
+	n = strnlen(o->url, STATS_ORIGIN_URL - 1);
+	if (n == 0)
+		return -1;
+	if (n >= urllen)
+		n = urllen - 1;
+	memcpy(url, o->url, n);
+	url[n] = '\0';
+	for (n = 0; url[n] != '\0'; n++)
+		if (url[n] < 0x21 || url[n] > 0x7e || url[n] == '"' ||
+		    url[n] == '\\')
+			url[n] = '?';
+	v[0] = atomic_load_explicit(&o->bytes, memory_order_relaxed);
+	v[1] = atomic_load_explicit(&o->chunks, memory_order_relaxed);
+	v[2] = atomic_load_explicit(&o->failures, memory_order_relaxed);
+	return 0;
+}
+
+/* Per-origin counters with an origin label (haulproxy). */
+static void
+stats_format_origins(const struct stats_region *r, struct buf *b)
+{
+	static const char *const name[3] = {"bytes", "chunks", "failures"};
+	static const char *const help[3] = {"Body bytes fetched from",
+	    "Chunks fetched whole from", "Chunk failures at"};
+	char url[STATS_ORIGIN_URL];
+	uint64_t v[3];
+	unsigned i, k;
+
+	for (k = 0; k < 3 && r->origin_count > 0; k++) {
+		buf_printf(b,
+		    "# HELP haulproxy_origin_%s_total %s each origin since "
+		    "start.\n# TYPE haulproxy_origin_%s_total counter\n",
+		    name[k], help[k], name[k]);
+		for (i = 0; i < r->origin_count; i++)
+			if (stats_origin_row(r, i, url, sizeof(url), v) == 0)
+				buf_printf(b,
+				    "haulproxy_origin_%s_total{origin=\"%s\"} "
+				    "%llu\n",
+				    name[k], url, (unsigned long long)v[k]);
+	}
+}
+
 int
 stats_format_metrics(const struct stats_region *r, struct buf *b)
 {
@@ -463,7 +541,33 @@ stats_format_metrics(const struct stats_region *r, struct buf *b)
 	    "master process since the epoch.\n# TYPE %s_start_time_seconds "
 	    "gauge\n%s_start_time_seconds %lld\n",
 	    prefix, prefix, prefix, (long long)r->hdr->start_time);
+	stats_format_origins(r, b);
 	return b->failed ? -1 : 0;
+}
+
+/* ,"origins":[...] for haulproxy. */
+static void
+stats_json_origins(const struct stats_region *r, struct buf *b)
+{
+	char url[STATS_ORIGIN_URL];
+	const char *sep = "";
+	uint64_t v[3];
+	unsigned i;
+
+	if (r->origin_count == 0)
+		return;
+	buf_printf(b, ",\"origins\":[");
+	for (i = 0; i < r->origin_count; i++) {
+		if (stats_origin_row(r, i, url, sizeof(url), v) == -1)
+			continue;
+		buf_printf(b,
+		    "%s{\"url\":\"%s\",\"bytes\":%llu,\"chunks\":%llu,"
+		    "\"failures\":%llu}",
+		    sep, url, (unsigned long long)v[0],
+		    (unsigned long long)v[1], (unsigned long long)v[2]);
+		sep = ",";
+	}
+	buf_printf(b, "]");
 }
 
 int
@@ -507,6 +611,8 @@ stats_format_json(const struct stats_region *r, struct buf *b)
 		buf_printf(b, "}");
 		sep = ",";
 	}
-	buf_printf(b, "]}\n");
+	buf_printf(b, "]");
+	stats_json_origins(r, b);
+	buf_printf(b, "}\n");
 	return b->failed ? -1 : 0;
 }

@@ -8,6 +8,11 @@
  *   offset 0            struct stats_header   (STATS_HEADER_SIZE bytes)
  *   then                struct stats_slot[slot_count]
  *   then                struct stats_slot     retired totals
+ *   then                struct stats_origin[origin_count]   (haulproxy)
+ *
+ * The origins table (haulproxy only; hauld's origin_count is 0) counts
+ * per origin URL since start (SPEC "Several origins"): an entry is
+ * claimed by writing its URL, once, by the one process that writes it.
  */
 #ifndef HAUL_STATS_H
 #define HAUL_STATS_H
@@ -21,7 +26,9 @@
 #include "util.h"
 
 #define STATS_MAGIC 0x4c554148u /* "HAUL" little-endian */
-#define STATS_VERSION 3u
+#define STATS_VERSION 4u
+#define STATS_ORIGINS 16     /* haulproxy's origins table */
+#define STATS_ORIGIN_URL 104 /* a URL, NUL-terminated; "" is free */
 #define STATS_HEADER_SIZE 128
 
 enum stats_kind { STATS_KIND_HAULD = 1, STATS_KIND_PROXY = 2 };
@@ -64,7 +71,7 @@ struct stats_header {
 	uint32_t slot_count;
 	uint32_t nfields;
 	uint32_t kind;
-	uint32_t pad0;
+	uint32_t origin_count;
 	int64_t master_pid;
 	int64_t start_time;               /* wall clock seconds */
 	_Atomic uint64_t worker_restarts; /* written by the master */
@@ -79,6 +86,11 @@ struct stats_slot {
 	_Alignas(64) _Atomic uint64_t c[STATS_NFIELDS];
 };
 
+struct stats_origin {
+	char url[STATS_ORIGIN_URL];
+	_Atomic uint64_t bytes, chunks, failures;
+};
+
 struct stats_region {
 	void *base;
 	size_t map_len;
@@ -86,6 +98,8 @@ struct stats_region {
 	struct stats_slot *slots;
 	struct stats_slot *retired;
 	unsigned slot_count;
+	struct stats_origin *origins;
+	unsigned origin_count;
 };
 
 /* Field metadata, expanded from stats_fields.h. */
@@ -135,6 +149,18 @@ stats_sub(struct stats_slot *s, enum stats_field f, uint64_t n)
 	if (s != NULL)
 		atomic_fetch_sub_explicit(&s->c[f], n, memory_order_relaxed);
 }
+
+/*
+ * The writer's entry for url (claimed when new); NULL when the table is
+ * full or the region has none.
+ */
+struct stats_origin *stats_origin_for(struct stats_region *, const char *url);
+/*
+ * A reader's copy of origin entry i: its URL into url (urllen bytes) and
+ * bytes, chunks, failures into v; 0, or -1 when the entry is free.
+ */
+int stats_origin_row(const struct stats_region *, unsigned i, char *url,
+    size_t urllen, uint64_t v[3]);
 
 /* Slot idx's row: 0, or -1 if the slot is free. */
 int stats_slot_row(

@@ -216,7 +216,6 @@ api_report(struct evhttp_request *req, const char *uri)
 	buf_init(&b);
 	if (metrics) {
 		stats_format_metrics(api.conf.stats, &b);
-		download_metrics(&b);
 	} else {
 		download_status_json(&b);
 		buf_add(&b, "\n", 1);

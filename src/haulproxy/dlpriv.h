@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "sched.h"
 #include "stage.h"
+#include "stats.h"
 #include "util.h"
 
 #define STAGE_SIZE (128 * 1024) /* a fetcher's staging window */
@@ -70,12 +71,6 @@ struct head {
 	char why[160];
 };
 
-/* An origin's counters since start, for /metrics (download.c). */
-struct dl_ostats {
-	char url[300];
-	uint64_t bytes, chunks, failures;
-};
-
 /*
  * One origin of a download.  Its HEAD says whether it takes part ("in":
  * it answered 200 with the reference's size and no other digest); its
@@ -95,7 +90,7 @@ struct dl_origin {
 	unsigned bench_n;     /* failures in a row */
 	uint64_t bench_until; /* now_ms() before which it gets no chunk */
 	uint64_t bytes, chunks, failures;
-	struct dl_ostats *total;
+	struct stats_origin *total; /* since start: /metrics, haulstat */
 };
 
 struct waiter {

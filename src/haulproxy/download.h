@@ -15,6 +15,7 @@
 
 struct event_base;
 struct stats_slot;
+struct stats_region;
 
 enum gzip_policy { GZIP_AUTO, GZIP_ALWAYS, GZIP_NEVER };
 
@@ -41,7 +42,8 @@ struct dl_conf {
 	int timeout_s;
 	enum gzip_policy gzip;
 	struct stats_slot *slot;
-	struct tls_cfg *tls; /* for https:// origins */
+	struct stats_region *stats; /* its origins table: per-origin counters */
+	struct tls_cfg *tls;        /* for https:// origins */
 	/* "Authorization: Bearer T\r\n" (--origin-token), or "". */
 	const char *origin_auth;
 	enum verify_policy verify;
@@ -94,8 +96,6 @@ void download_request(const struct origin *, unsigned n, const char *rpath,
 
 /* JSON array of downloads in progress: name, done, total, rate, origins. */
 void download_status_json(struct buf *);
-/* Per-origin counters since start, as Prometheus text, appended. */
-void download_metrics(struct buf *);
 
 /* Progress of the download of final_path; 0, or -1 when unknown. */
 int download_progress(

@@ -328,6 +328,7 @@ proxy_serve(struct proxy_opts *o, const int *fds, int n)
 	    sizeof(proxy_signals) / sizeof(proxy_signals[0]));
 	o->dc.base = px.base;
 	o->dc.slot = px.slot;
+	o->dc.stats = &px.stats;
 	download_init(&o->dc);
 }
 
@@ -691,6 +692,7 @@ proxy_fetch(struct proxy_opts *o)
 		fatal("stats region");
 	o->dc.base = px.base;
 	o->dc.slot = &px.stats.slots[0];
+	o->dc.stats = &px.stats;
 	download_init(&o->dc);
 	log_setquiet(!o->debug);
 	f = (struct fetchcmd){.base = px.base,

@@ -46,7 +46,6 @@
 
 #define BENCH_MIN_MS 1000
 #define BENCH_MAX_MS 60000
-#define OSTATS_MAX 32 /* distinct origins counted since start */
 
 static void head_send(struct dl_origin *);
 static void head_retry_cb(evutil_socket_t, short, void *);
@@ -64,24 +63,6 @@ static int origin_agrees(const struct dl_origin *, const struct dl_origin *);
 static const struct hc_cbs head_cbs = {
     head_fields_cb, head_body_cb, head_done_cb};
 
-/* Counters per origin URL since start, for /metrics. */
-static struct dl_ostats ostats[OSTATS_MAX];
-static unsigned nostats;
-
-static struct dl_ostats *
-ostats_for(const char *url)
-{
-	unsigned i;
-
-	for (i = 0; i < nostats; i++)
-		if (strcmp(ostats[i].url, url) == 0)
-			return &ostats[i];
-	if (nostats == OSTATS_MAX)
-		return NULL;
-	snprintf(ostats[nostats].url, sizeof(ostats[nostats].url), "%s", url);
-	return &ostats[nostats++];
-}
-
 void
 origins_init(struct download *d, const struct origin *o, unsigned n)
 {
@@ -97,7 +78,8 @@ origins_init(struct download *d, const struct origin *o, unsigned n)
 		g->o.hostport = xstrdup(o[k].hostport);
 		snprintf(g->url, sizeof(g->url), "%s://%s",
 		    o[k].https ? "https" : "http", o[k].hostport);
-		g->total = ostats_for(g->url);
+		/* Counted since start in the stats region's origins table. */
+		g->total = stats_origin_for(download_conf.stats, g->url);
 	}
 	d->norg = k;
 	d->head_timer = evtimer_new(download_conf.base, head_retry_cb, d);
@@ -481,7 +463,8 @@ origin_good(struct dl_origin *g)
 	g->chunks++;
 	g->bench_n = 0;
 	if (g->total != NULL)
-		g->total->chunks++;
+		atomic_fetch_add_explicit(
+		    &g->total->chunks, 1, memory_order_relaxed);
 }
 
 /* Body bytes from g. */
@@ -490,7 +473,8 @@ origin_bytes(struct dl_origin *g, uint64_t n)
 {
 	g->bytes += n;
 	if (g->total != NULL)
-		g->total->bytes += n;
+		atomic_fetch_add_explicit(
+		    &g->total->bytes, n, memory_order_relaxed);
 }
 
 /*
@@ -506,7 +490,8 @@ origin_failed(struct dl_origin *g, enum why why, const char *msg)
 
 	g->failures++;
 	if (g->total != NULL)
-		g->total->failures++;
+		atomic_fetch_add_explicit(
+		    &g->total->failures, 1, memory_order_relaxed);
 	if (download_origins_in(g->d) < 2 || why == WHY_DISK)
 		return 0;
 	if (why == WHY_CHANGED || why == WHY_GONE || why == WHY_NORANGE) {
@@ -558,31 +543,4 @@ origins_status_json(struct download *d, struct buf *b)
 		    g->bench_until > now ? "true" : "false");
 	}
 	buf_printf(b, "]");
-}
-
-void
-download_metrics(struct buf *b)
-{
-	static const char *const name[] = {"bytes", "chunks", "failures"};
-	unsigned i, k;
-	uint64_t v;
-
-	for (i = 0; i < 3; i++) {
-		buf_printf(b,
-		    "# HELP haulproxy_origin_%s_total %s per origin since "
-		    "start.\n# TYPE haulproxy_origin_%s_total counter\n",
-		    name[i],
-		    i == 0       ? "Body bytes fetched"
-		        : i == 1 ? "Chunks fetched whole"
-		                 : "Chunk failures",
-		    name[i]);
-		for (k = 0; k < nostats; k++) {
-			v = i == 0   ? ostats[k].bytes
-			    : i == 1 ? ostats[k].chunks
-			             : ostats[k].failures;
-			buf_printf(b,
-			    "haulproxy_origin_%s_total{origin=\"%s\"} %llu\n",
-			    name[i], ostats[k].url, (unsigned long long)v);
-		}
-	}
 }

@@ -33,6 +33,7 @@ static void usage(FILE *, int) __attribute__((noreturn));
 static void haulstat_options(struct haulstat_opts *, int, char *[]);
 static void show(const struct stats_region *, const uint64_t *, double, int);
 static void show_slots(const struct stats_region *);
+static void show_origins(const struct stats_region *);
 static int show_json(const struct stats_region *);
 
 static volatile sig_atomic_t done;
@@ -142,6 +143,7 @@ show(const struct stats_region *r, const uint64_t *prev, double secs, int live)
 		    (unsigned long long)tot[f], rate);
 	}
 	show_slots(r);
+	show_origins(r);
 	fflush(stdout);
 }
 
@@ -167,6 +169,27 @@ show_slots(const struct stats_region *r)
 			printf(" %*llu", col[c].width,
 			    (unsigned long long)row.v[col[c].field]);
 		printf("\n");
+	}
+}
+
+/* haulproxy: one row per origin it has fetched from since start. */
+static void
+show_origins(const struct stats_region *r)
+{
+	char url[STATS_ORIGIN_URL];
+	uint64_t v[3];
+	unsigned i;
+	int head = 0;
+
+	for (i = 0; i < r->origin_count; i++) {
+		if (stats_origin_row(r, i, url, sizeof(url), v) == -1)
+			continue;
+		if (!head++)
+			printf("\n%-40s %16s %10s %9s\n", "origin", "bytes",
+			    "chunks", "failures");
+		printf("%-40s %16llu %10llu %9llu\n", url,
+		    (unsigned long long)v[0], (unsigned long long)v[1],
+		    (unsigned long long)v[2]);
 	}
 }
 
