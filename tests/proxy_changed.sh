@@ -83,7 +83,9 @@ must_cmp "$PROXY_DIR/a.bin" "$T/a.new3" "(4) result is the newest file"
 # (5) No ETag: Last-Modified is the validator.  origin.py serves one file
 # under any name; it is frozen (SIGSTOP) to interrupt mid-download.
 bin_file "$T/lm.bin" $((16 * MB))
-start_origin "$T/lm.bin" '*' --etag none
+# Paced (8 MB/s per response), so a loaded machine's poller in freeze_at
+# still catches the download before it ends.
+start_origin "$T/lm.bin" '*' --etag none --rate 8000000
 curl -sS --max-time 5 -I "$ORIGIN_URL/download/u.bin" >"$T/lmhead" ||
     fail "(5) HEAD to origin.py"
 has_hdr "$T/lmhead" ETag && fail "(5) origin.py sent an ETag"
