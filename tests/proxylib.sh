@@ -123,6 +123,26 @@ stop_haulproxy()
 	PROXY_STATUS=$?
 }
 
+# hauld_served PORT: hauld_file_bytes_total of the hauld on PORT.
+hauld_served()
+{
+	curl -sS --max-time 10 "http://127.0.0.1:$1/metrics" |
+	    awk '$1 == "hauld_file_bytes_total" { print $2 }'
+}
+
+# pget_finished NAME BODY HEADERS WHAT: a 200 that says the download is
+# done, "Download complete" or, when a download already running in the
+# background got there first, "File already downloaded".
+pget_finished()
+{
+	pget "$1" "$2" "$3"
+	must_equal "$(status "$3")" 200 "$4: status ($(head -c 200 "$2"))"
+	case $(head -n 1 "$2") in
+	"Download complete" | "File already downloaded") ;;
+	*) fail "$4: $(head -n 1 "$2")" ;;
+	esac
+}
+
 # pmetric NAME: a haulproxy counter, by its short name (downloads_started)
 # or its full sample name.  A sample that is missing prints nothing (and
 # says so on stderr), so no comparison with it can pass.

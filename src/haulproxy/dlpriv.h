@@ -62,8 +62,6 @@ struct fetcher {
 struct head {
 	struct hc_conn *hc;
 	struct buf rq;
-	struct event *timer; /* back-off before a retry */
-	unsigned tries;
 	int busy;        /* a request in flight */
 	int code;        /* the answer's status; 0 before one came */
 	char bad[64];    /* what was wrong with a 200, or "" */
@@ -158,12 +156,11 @@ download_ref(struct download *d)
 {
 	return &d->org[d->ref];
 }
+/* origins.c */
 /* An origin stops taking part in this download, said in the log. */
 void download_origin_out(struct dl_origin *, const char *why);
 /* The origins taking part, benched or not. */
 unsigned download_origins_in(const struct download *);
-
-/* origins.c */
 void origins_init(struct download *, const struct origin *, unsigned n);
 void origins_teardown(struct download *);
 void origins_free(struct download *);

@@ -36,9 +36,7 @@
 #include <event2/http.h>
 
 #include "dlpriv.h"
-#include "hclient.h"
 #include "phash.h"
-#include "httphdr.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"

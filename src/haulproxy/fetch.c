@@ -469,8 +469,7 @@ fetch_flush(void *arg, const char *p, size_t n)
 	 * Start writeback now, without waiting, so the batched fdatasync
 	 * finds little left to do (as rsync and aria2 do).
 	 */
-	sync_file_range(d->part_fd, (off_t)(f->off + f->flushed - len),
-	    (off_t)len, SYNC_FILE_RANGE_WRITE);
+	fd_writeback(d->part_fd, f->off + f->flushed - len, len);
 	return 0;
 }
 

@@ -72,6 +72,7 @@ static size_t record_size(uint32_t, uint32_t);
 static const char *decode_digest(const unsigned char *, struct journal *);
 static uint32_t record_crc(const unsigned char *, size_t);
 static unsigned journal_slot(uint64_t);
+static int digest_stray(const struct journal *);
 static const char *journal_check(const struct journal *);
 static int journal_peek_size(const unsigned char *, size_t, size_t *);
 static int journal_try_slot1(
@@ -188,6 +189,14 @@ journal_slot(uint64_t seq)
 	return (unsigned)((seq + 1) % 2); /* (seq - 1) % 2, seq 0 too */
 }
 
+/* Digest bytes whose flag is clear (they must be zero). */
+static int
+digest_stray(const struct journal *j)
+{
+	return (!j->has_sha256 && !all_zero(j->sha256, sizeof(j->sha256))) ||
+	    (!j->has_sha512 && !all_zero(j->sha512, sizeof(j->sha512)));
+}
+
 /*
  * The checks a decoded record and a record about to be encoded share, so
  * that journal_encode() never writes what journal_decode() would refuse.
@@ -212,8 +221,7 @@ journal_check(const struct journal *j)
 		return "journal chunk count does not match its size";
 	if (strnlen(j->validator, sizeof(j->validator)) > JOURNAL_VALIDATOR_MAX)
 		return "journal validator too long";
-	if ((!j->has_sha256 && !all_zero(j->sha256, sizeof(j->sha256))) ||
-	    (!j->has_sha512 && !all_zero(j->sha512, sizeof(j->sha512))))
+	if (digest_stray(j))
 		return "journal has digest bytes without their flag";
 	if (j->nchunks > 0 && j->bitmap == NULL)
 		return "journal has no bitmap";
@@ -419,8 +427,7 @@ decode_digest(const unsigned char *p, struct journal *t)
 	t->has_sha512 = (flags & DG_FLAG_SHA512) != 0;
 	memcpy(t->sha256, b + 4, sizeof(t->sha256));
 	memcpy(t->sha512, b + 4 + sizeof(t->sha256), sizeof(t->sha512));
-	if ((!t->has_sha256 && !all_zero(t->sha256, sizeof(t->sha256))) ||
-	    (!t->has_sha512 && !all_zero(t->sha512, sizeof(t->sha512))))
+	if (digest_stray(t))
 		return "journal has digest bytes without their flag";
 	return NULL;
 }
