@@ -113,6 +113,8 @@ struct download {
 	struct chunk *chunks; /* j.nchunks of them */
 	uint32_t ndone;       /* chunks durable */
 	uint32_t nwritten;    /* chunks written, not yet synced */
+	int syncing;          /* an fdatasync runs in sy for CHUNK_SYNCING */
+	struct syncer *sy;    /* write-back and fdatasync off the loop */
 	uint32_t cursor;      /* where sched_next looks first */
 	uint64_t unsynced_bytes;
 	uint64_t size;
@@ -149,6 +151,8 @@ int download_sync(struct download *);
 uint64_t download_chunk_len(const struct download *, uint32_t);
 /* Chunk c is in the part file (crc of its len bytes): sync it soon. */
 void download_written(struct download *, uint32_t c, uint32_t crc);
+/* Bytes [off, off + len) of the part file were written: start the disk. */
+void download_writeback(struct download *, uint64_t off, uint64_t len);
 
 /* The origin that answers for the download as a whole. */
 static inline struct dl_origin *

@@ -37,6 +37,7 @@
 
 #include "dlpriv.h"
 #include "phash.h"
+#include "syncer.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -61,6 +62,10 @@ static int prepare_journal(struct download *, int);
 static void prepare_chunks(struct download *);
 static void hash_start(struct download *);
 static void hash_advance(struct download *);
+static void sync_later(struct download *);
+static void sync_start(struct download *);
+static void download_synced(void *, int);
+static int sync_record(struct download *, int);
 static void part_verify(struct download *);
 static void download_schedule(struct download *);
 static void download_finish(struct download *);
@@ -382,6 +387,7 @@ download_free(struct download *d)
 		close(d->jfd);
 	journal_free(&d->j);
 	phash_free(d->ph);
+	syncer_free(d->sy);
 	free(d->chunks);
 	free(d->f);
 	free(d->rpath);
@@ -432,6 +438,9 @@ download_restart(struct download *d)
 		d->jfd = -1;
 	}
 	unlink(d->jpath);
+	syncer_free(d->sy);
+	d->sy = NULL;
+	d->syncing = 0;
 	d->state = DL_HEAD;
 	origins_head(d);
 }
@@ -710,6 +719,9 @@ prepare_chunks(struct download *d)
 	d->unsynced_bytes = 0;
 	gzauto_init(&d->gz, download_conf.parallel);
 	hash_start(d);
+	syncer_free(d->sy);
+	d->sy = syncer_new(download_conf.base, d->part_fd, download_synced, d);
+	d->syncing = 0;
 	d->state = DL_RUN;
 	download_kick(d);
 }
@@ -750,9 +762,7 @@ hash_advance(struct download *d)
 
 	if (d->ph == NULL)
 		return;
-	while (c < d->j.nchunks &&
-	    (d->chunks[c].state == CHUNK_WRITTEN ||
-	        d->chunks[c].state == CHUNK_DURABLE))
+	while (c < d->j.nchunks && d->chunks[c].state >= CHUNK_WRITTEN)
 		c++;
 	if (c == d->hash_next)
 		return;
@@ -792,33 +802,130 @@ download_written(struct download *d, uint32_t c, uint32_t crc)
 	d->done_bytes += len;
 	d->unsynced_bytes += len;
 	/* The disk starts on it now; the batch's fdatasync waits less. */
-	fd_writeback(d->part_fd, (uint64_t)c * d->j.chunk_size, len);
-	if (d->unsynced_bytes >= SYNC_BYTES) {
-		download_sync(d);
-	} else if (!evtimer_pending(d->sync_timer, NULL)) {
-		struct timeval tv = {SYNC_MS / 1000, (SYNC_MS % 1000) * 1000};
+	download_writeback(d, (uint64_t)c * d->j.chunk_size, len);
+	sync_later(d);
+}
 
+void
+download_writeback(struct download *d, uint64_t off, uint64_t len)
+{
+	if (d->sy != NULL)
+		syncer_writeback(d->sy, off, len);
+	else
+		fd_writeback(d->part_fd, off, len);
+}
+
+/* Written chunks wait for a batch: SYNC_BYTES of them, or SYNC_MS. */
+static void
+sync_later(struct download *d)
+{
+	struct timeval tv = {SYNC_MS / 1000, (SYNC_MS % 1000) * 1000};
+
+	if (d->unsynced_bytes >= SYNC_BYTES)
+		sync_start(d);
+	else if (d->unsynced_bytes > 0 && !evtimer_pending(d->sync_timer, NULL))
 		evtimer_add(d->sync_timer, &tv);
-	}
 }
 
 static void
 download_sync_cb(evutil_socket_t fd, short what, void *arg)
 {
-	download_sync(arg);
+	sync_start(arg);
 }
 
 /*
- * Make written chunks durable, then say so in the journal: data first,
- * so the journal never claims a chunk the disk may not have.  The
- * journal boundary: a durable chunk is a bit (and its CRC) there.
+ * A batch: the written chunks go to the syncer's fdatasync, and the loop
+ * goes on (download_synced hears the end).  One batch at a time; without
+ * a syncer, download_sync does it here.
  */
-int
-download_sync(struct download *d)
+static void
+sync_start(struct download *d)
 {
 	uint32_t i;
 
 	evtimer_del(d->sync_timer);
+	if (d->sy == NULL) {
+		(void)download_sync(d);
+		return;
+	}
+	if (d->syncing || d->unsynced_bytes == 0 || d->jfd == -1)
+		return; /* download_synced looks again */
+	for (i = 0; i < d->j.nchunks; i++)
+		if (d->chunks[i].state == CHUNK_WRITTEN)
+			d->chunks[i].state = CHUNK_SYNCING;
+	d->unsynced_bytes = 0;
+	d->syncing = 1;
+	syncer_sync(d->sy);
+}
+
+/* The syncer's fdatasync ended (unless download_sync took it over). */
+static void
+download_synced(void *arg, int err)
+{
+	struct download *d = arg;
+
+	if (!d->syncing)
+		return;
+	d->syncing = 0;
+	if (err != 0) {
+		download_fail(d, 507, "syncing %s: %s", d->part, strerror(err));
+		return;
+	}
+	if (sync_record(d, 0) == 0)
+		sync_later(d);
+}
+
+/*
+ * Chunks the disk has now (those of the batch, and with all, those
+ * written since) become durable: their bits and CRCs go to the journal.
+ * The journal boundary: a durable chunk is a bit (and its CRC) there.
+ */
+static int
+sync_record(struct download *d, int all)
+{
+	uint32_t i, n = 0;
+	uint8_t st;
+
+	for (i = 0; i < d->j.nchunks; i++) {
+		st = d->chunks[i].state;
+		if (st == CHUNK_SYNCING || (all && st == CHUNK_WRITTEN)) {
+			journal_set_crc(&d->j, i, d->chunks[i].crc);
+			d->chunks[i].state = CHUNK_DURABLE;
+			n++;
+		}
+	}
+	d->ndone += n;
+	d->nwritten -= n;
+	if (all)
+		d->unsynced_bytes = 0;
+	if (journal_write(d->jfd, &d->j) == -1) {
+		download_fail(
+		    d, 507, "writing %s: %s", d->jpath, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make every written chunk durable now, waiting here (the end, a stop),
+ * then say so in the journal: data first, so the journal never claims a
+ * chunk the disk may not have.  A batch the syncer runs is waited for,
+ * and its error is this call's.
+ */
+int
+download_sync(struct download *d)
+{
+	int err;
+
+	evtimer_del(d->sync_timer);
+	if (d->syncing) {
+		d->syncing = 0;
+		if ((err = syncer_wait(d->sy)) != 0) {
+			download_fail(
+			    d, 507, "syncing %s: %s", d->part, strerror(err));
+			return -1;
+		}
+	}
 	if (d->nwritten == 0 || d->part_fd == -1 || d->jfd == -1)
 		return 0;
 	if (fdatasync(d->part_fd) == -1) {
@@ -826,21 +933,7 @@ download_sync(struct download *d)
 		    d, 507, "syncing %s: %s", d->part, strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < d->j.nchunks; i++) {
-		if (d->chunks[i].state == CHUNK_WRITTEN) {
-			journal_set_crc(&d->j, i, d->chunks[i].crc);
-			d->chunks[i].state = CHUNK_DURABLE;
-		}
-	}
-	d->ndone += d->nwritten;
-	d->nwritten = 0;
-	d->unsynced_bytes = 0;
-	if (journal_write(d->jfd, &d->j) == -1) {
-		download_fail(
-		    d, 507, "writing %s: %s", d->jpath, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sync_record(d, 1);
 }
 
 /*

@@ -469,7 +469,7 @@ fetch_flush(void *arg, const char *p, size_t n)
 	 * Start writeback now, without waiting, so the batched fdatasync
 	 * finds little left to do (as rsync and aria2 do).
 	 */
-	fd_writeback(d->part_fd, f->off + f->flushed - len, len);
+	download_writeback(d, f->off + f->flushed - len, len);
 	return 0;
 }
 

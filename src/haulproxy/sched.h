@@ -14,6 +14,7 @@ enum chunk_state {
 	CHUNK_MISSING = 0, /* nobody has it: to be handed out */
 	CHUNK_INFLIGHT,    /* a fetcher has it (asking, or backing off) */
 	CHUNK_WRITTEN,     /* in the part file, not yet synced */
+	CHUNK_SYNCING,     /* written, in an fdatasync that runs */
 	CHUNK_DURABLE,     /* synced and in the journal */
 };
 
