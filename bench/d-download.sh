@@ -15,7 +15,7 @@ scenario_d()
 		[ -n "$ARIA2C" ] && clients="$clients aria2c"
 	fi
 	[ -n "$CURL" ] || clients=${clients/haulproxy-daemon/}
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$WROUNDS"); do
 		# rotate the order each round
 		set -- $clients
 		for _ in $(seq 2 "$r"); do

@@ -38,7 +38,7 @@ scenario_g()
 		skip "g ranges: wrk is not installed (apt-get install wrk)"
 	fi
 	DL=$W/dl
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$WROUNDS"); do
 		order="haulproxy curl"
 		[ $((r % 2)) = 0 ] && order="curl haulproxy"
 		for cl in $order; do

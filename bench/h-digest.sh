@@ -34,7 +34,7 @@ except OSError: pass' "$W/files/big.bin"
 	row "openssl dgst -sha256" h.openssl 2
 	row "hauld (HEAD to Repr-Digest)" h.hauld 2 "$(ratio "$(med h.openssl)" "$(med h.hauld)")"
 	DL=$W/dl
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$WROUNDS"); do
 		o="off auto"
 		[ $((r % 2)) = 0 ] && o="auto off"
 		for cl in $o; do

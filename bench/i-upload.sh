@@ -34,7 +34,7 @@ scenario_i()
 		nd=$NPID
 		NGINX_SERVER_EXTRA=""
 	fi
-	for r in $(seq 1 "$ROUNDS"); do
+	for r in $(seq 1 "$WROUNDS"); do
 		order="hauld tus nginx"
 		[ $((r % 2)) = 0 ] && order="nginx tus hauld"
 		for cl in $order; do

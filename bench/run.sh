@@ -21,7 +21,7 @@
 #   BENCH_SIZE_MB    size of the binary file in MiB [1024]; the JSON text
 #                    file is a quarter of it [256], the rate-limited-link
 #                    file min(64, text) [64]
-#   BENCH_ROUNDS     rounds of each comparison [3]
+#   BENCH_ROUNDS     rounds of each comparison [3; 6 for d, g's download, h, i]
 #   BENCH_SECS       seconds per wrk run [5]
 #   BENCH_SCENARIOS  which scenarios, e.g. "a b" [a b c d e f g h i j]
 #   BENCH_CONNS      idle connections in scenario f [10000]
@@ -41,6 +41,10 @@ BENCH=$SRC/bench
 
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 ROUNDS=${BENCH_ROUNDS:-3}
+# Whole-file writes to disk vary most (bench/README.md, machine caveats):
+# those comparisons (d, g's download, h, i) take 6 alternating rounds
+# unless BENCH_ROUNDS says otherwise.
+WROUNDS=${BENCH_ROUNDS:-6}
 SECS=${BENCH_SECS:-5}
 SCENARIOS=" ${BENCH_SCENARIOS:-a b c d e f g h i j} "
 NCONN=${BENCH_CONNS:-10000}
