@@ -12,8 +12,9 @@
  * full reads (measured: a 64 MiB --gzip never fetch from hauld took 655
  * reads, 475 of them 128 KiB, 93% of the bytes), so there the window is
  * mostly one more copy.  Where reads return less (a slower link, a
- * throttled origin) it keeps the pwrite, sync_file_range and CRC calls
- * at one per window whatever the read sizes.  Kept for both.
+ * throttled origin, TLS records of 16 KiB) it keeps the pwrite and CRC
+ * calls at one per window whatever the read sizes.  Kept for both.  The
+ * window is smaller than a read (STAGE_SIZE in dlpriv.h says why).
  */
 #ifndef HAUL_STAGE_H
 #define HAUL_STAGE_H
