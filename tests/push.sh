@@ -47,27 +47,45 @@ ls -A "$ST" | grep -q . && fail "resume state left after success: $(ls -A "$ST")
 # and o (the offset hauld acknowledged).
 push_killed()
 {
-	"$HAULPROXY" --upload "$1" -o "http://127.0.0.1:$PORT" \
+	pf=$1
+	"$HAULPROXY" --upload "$pf" -o "http://127.0.0.1:$PORT" \
 	    --origin-token "$T/tokens" -D "$ST" >"$T/out1" 2>&1 &
 	pp=$!
 	track "$pp"
-	url=""
-	o=0
-	for i in $(seq 1 1000); do
-		s=$(ls "$ST"/.haul-upload-* 2>/dev/null | grep -v '\.tmp$' | head -n 1)
-		[ -n "$s" ] && url=$(head -n 1 "$s") &&
-		    o=$(curl -s -I -H "Authorization: Bearer $TOKEN" \
-		        -H 'Tus-Resumable: 1.0.0' "http://127.0.0.1:$PORT$url" |
-		        tr -d '\r' | sed -n 's/^Upload-Offset: //p') &&
-		    [ "${o:-0}" -gt 0 ] && break
-		sleep 0.01
-	done
-	[ -n "$url" ] || fail "no resume state written"
-	kill -KILL "$pp"
+	# Polled every millisecond and killed at once: at loopback speed a
+	# PATCH of 64 MiB is answered in tens of milliseconds.
+	set -- $(python3 - "$ST" "$UP/.haul" "$pp" <<'PYEOF'
+import glob, os, signal, sys, time
+st, state, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+deadline = time.monotonic() + 30
+url = ""
+while time.monotonic() < deadline:
+    try:
+        if not url:
+            s = [f for f in glob.glob(st + "/.haul-upload-*")
+                 if not f.endswith(".tmp")]
+            url = open(s[0]).readline().strip() if s else ""
+        if url:
+            info = open(state + "/" + url.rsplit("/", 1)[1] + ".info").read()
+            off = int(info.split()[2])
+            if off > 0:
+                os.kill(pid, signal.SIGKILL)
+                print(url, off)
+                sys.exit(0)
+    except (OSError, IndexError, ValueError):
+        pass
+    time.sleep(0.001)
+print(url or "-", 0)
+PYEOF
+)
+	url=$1
+	o=$2
+	[ "$url" != - ] || fail "no resume state written"
+	kill -KILL "$pp" 2>/dev/null
 	wait "$pp" 2>/dev/null
-	log "haulproxy killed with ${o:-?} bytes of $(basename "$1") acknowledged"
+	log "haulproxy killed with ${o:-?} bytes of $(basename "$pf") acknowledged"
 	[ "${o:-0}" -gt 0 ] || fail "nothing acknowledged before the kill"
-	[ "${o:-0}" -lt "$(wc -c <"$1")" ] || fail "finished before the kill"
+	[ "${o:-0}" -lt "$(wc -c <"$pf")" ] || fail "finished before the kill"
 }
 
 # kill -9 mid-upload, then the same command resumes from the server.
@@ -102,6 +120,43 @@ touch -d '+1 min' "$T/c.bin"
 push "$T/c.bin" || fail "--upload of the changed c.bin: $(cat "$T/err")"
 must_equal "$(field resumed-from)" 0 "a finished file changed starts over"
 must_cmp "$UP/c.bin" "$T/c.bin" "the changed file pushed again"
+
+# The next PATCH's checksum is taken while the server reads the one on
+# the wire.  Bytes of that next PATCH changed meanwhile (hauld stopped
+# mid-PATCH, the file edited, hauld let go): hauld answers it 460, and
+# the retry takes the checksum again instead of resending the stale one.
+# A watcher stops hauld's workers once 1 MiB of the first PATCH is in.
+bin_file "$T/e.bin" $((65 * 1024 * 1024))
+python3 - "$UP/.haul" "$T/ready" $(worker_pids) >"$T/frz" <<'PYEOF' &
+import glob, os, signal, sys, time
+d, ready, pids = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3:]]
+open(ready, "w").close()
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    if any(os.path.getsize(f) > (1 << 20) for f in glob.glob(d + "/*.part")):
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        print("stopped")
+        sys.exit(0)
+    time.sleep(0.0005)
+PYEOF
+fp=$!
+track "$fp"
+until_true 10 test -e "$T/ready" || fail "the watcher did not start"
+"$HAULPROXY" -v --upload "$T/e.bin" -o "http://127.0.0.1:$PORT" \
+    --origin-token "$T/tokens" -D "$ST" >"$T/out" 2>"$T/err" &
+pp=$!
+track "$pp"
+wait "$fp"
+must_equal "$(cat "$T/frz")" stopped "hauld stopped mid-PATCH"
+sleep 1	# the pass over the next 1 MiB takes milliseconds
+printf 'y' | dd of="$T/e.bin" bs=1 seek=$((64 * 1024 * 1024 + 10)) \
+    conv=notrunc 2>/dev/null
+for w in $(worker_pids); do kill -CONT "$w"; done
+wait "$pp" || fail "--upload of e.bin: $(cat "$T/err")"
+must_contain "$T/err" "PATCH answered 460" "the stale checksum refused"
+must_cmp "$UP/e.bin" "$T/e.bin" "e.bin as edited"
+rm -f "$T/e.bin" "$UP/e.bin"
 
 # The daemon: POST /upload/NAME pushes DIR/NAME; two at once share it.
 PROXY_DIR=$T/pdir
