@@ -82,7 +82,7 @@ scenario_i()
 	done
 	note "speed = peer wall / hauld wall (> 1: the hauld row is faster); RSS: peaks; the server's is its largest process (hauld, nginx)."
 	note "hauld's peak RSS in a fresh hauld after one upload of $((SIZE_MB / 16)) MiB: $(fmt "$(med i.small.srss)" 1) MiB; after ${SIZE_MB} MiB uploads: $(fmt "$(stats i.hauld.srss | awk '{ print $3 }')" 1) MiB."
-	note "hauld syncs every 8 MiB and at each PATCH's end; @tus/server and nginx PUT do not: compare '+fsync' for equal durability."
+	note "hauld syncs at each PATCH's end (and every 8 MiB of one without Upload-Checksum; haulproxy sends one); @tus/server and nginx PUT do not: compare '+fsync' for equal durability."
 	check "i. upload into hauld / @tus/server" "$(ratio "$(med i.tus.wall)" "$hw")" ">=" 3.00
 	check "i. upload into hauld / nginx PUT (as is)" "$(ratio "$(med i.nginx.wall)" "$hw")" ">=" 0.90
 	check "i. upload into hauld / nginx PUT (+fsync)" "$(ratio "$(med i.nginx.walls)" "$(med i.hauld.walls)")" ">=" 1.00
