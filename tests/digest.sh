@@ -135,6 +135,26 @@ must_equal "$(ostat heads)" 2 "started over once (two HEADs)"
 must_equal "$(cat "$T/out")" "sha-256: none" "--verify off verifies nothing"
 stop_origin
 rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
+# An origin that sends only SHA-512: hashed as the file grows too; right,
+# then wrong.
+b512()
+{
+	python3 -c 'import base64, hashlib, sys
+print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"
+}
+start_origin "$T/lie.bin" lie.bin --repr-digest "sha-512=:$(b512 "$T/lie.bin"):"
+"$HAULPROXY" --fetch lie.bin -o "$ORIGIN_URL" -D "$PROXY_DIR" --no-gzip \
+    >"$T/out" 2>"$T/err" || fail "a right sha-512: $(cat "$T/err")"
+must_cmp "$PROXY_DIR/lie.bin" "$T/lie.bin" "verified with sha-512"
+stop_origin
+rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
+start_origin "$T/lie.bin" lie.bin --repr-digest "sha-512=:$(b512 "$T/old.bin"):"
+"$HAULPROXY" --fetch lie.bin -o "$ORIGIN_URL" -D "$PROXY_DIR" --no-gzip \
+    >"$T/out" 2>"$T/err" && fail "a wrong sha-512 passed"
+must_contain "$T/err" "digest mismatch: expected sha-512" "sha-512 mismatch named"
+[ -e "$PROXY_DIR/lie.bin" ] && fail "a file mismatching sha-512 was published"
+stop_origin
+rm -f "$PROXY_DIR/lie.bin" "$PROXY_DIR/.lie.bin.journal"
 # One chunk flipped under a right digest: caught, fetched again, right.
 start_origin "$T/lie.bin" lie.bin --repr-digest "$good" --mode flip \
     --bad-count 1

@@ -69,8 +69,9 @@ static int sync_record(struct download *, int);
 static void part_verify(struct download *);
 static void download_schedule(struct download *);
 static void download_finish(struct download *);
+#define DIGEST_MSG_LEN (8 + 2 * DIGEST_SHA512_LEN + 1) /* "sha-512 HEX" */
 static int verify_against(struct download *, const struct digest_set *,
-    const unsigned char *, const unsigned char *, char *);
+    const unsigned char *, const unsigned char *, char *, char *);
 static int verify_mismatch(struct download *, const char *, const char *);
 static char *side_path(const char *, const char *);
 static int sync_dir(const char *);
@@ -972,7 +973,8 @@ static int
 download_verify(struct download *d, char *out)
 {
 	unsigned char sha512[DIGEST_SHA512_LEN] = {0};
-	char want[2 * DIGEST_SHA512_LEN + 1], got[2 * DIGEST_SHA256_LEN + 1];
+	char want[DIGEST_MSG_LEN], mine[DIGEST_MSG_LEN];
+	char got[2 * DIGEST_SHA256_LEN + 1];
 	const struct digest_set *o = &d->origin_dg;
 	const unsigned char *caller = NULL;
 	struct waiter *w;
@@ -1007,33 +1009,49 @@ download_verify(struct download *d, char *out)
 	}
 	d->have_actual = 1;
 	digest_hex_format(d->actual, got);
-	bad = verify_against(d, origin ? o : NULL, caller, sha512, want);
+	bad = verify_against(d, origin ? o : NULL, caller, sha512, want, mine);
 	if (!bad) {
 		stats_add(download_conf.slot, STATS_digest_verified, 1);
 		snprintf(out, 65, "%s", got);
 		return 0;
 	}
-	return verify_mismatch(d, want, got);
+	return verify_mismatch(d, want, mine);
+}
+
+/* "sha-256 HEX" (name set) or "HEX" of a digest of len bytes into out. */
+static void
+digest_msg(char *out, const char *name, const unsigned char *p, size_t len)
+{
+	size_t i, k = 0;
+
+	if (name != NULL)
+		k = (size_t)snprintf(out, DIGEST_MSG_LEN, "%s ", name);
+	for (i = 0; i < len; i++, k += 2)
+		snprintf(out + k, DIGEST_MSG_LEN - k, "%02x", p[i]);
 }
 
 /*
  * Whether the finished file (d->actual, and sha512 when the origin gave
- * one) differs from the origin's digest o, or else from caller's; the
- * expected sha-256 in hex into want.
+ * one) differs from the origin's digest o, or else from caller's: the
+ * expected digest into want ("sha-256 HEX"; sha-512 when the origin gave
+ * only that) and the file's of the same algorithm into mine ("HEX").
  */
 static int
 verify_against(struct download *d, const struct digest_set *o,
-    const unsigned char *caller, const unsigned char *sha512, char *want)
+    const unsigned char *caller, const unsigned char *sha512, char *want,
+    char *mine)
 {
-	if (o == NULL) {
-		digest_hex_format(caller, want);
-		return memcmp(caller, d->actual, DIGEST_SHA256_LEN) != 0;
+	const unsigned char *expect = o != NULL ? o->sha256 : caller;
+
+	if (o != NULL && !o->has_sha256) {
+		digest_msg(want, "sha-512", o->sha512, DIGEST_SHA512_LEN);
+		digest_msg(mine, NULL, sha512, DIGEST_SHA512_LEN);
+	} else {
+		digest_msg(want, "sha-256", expect, DIGEST_SHA256_LEN);
+		digest_msg(mine, NULL, d->actual, DIGEST_SHA256_LEN);
 	}
-	if (o->has_sha256)
-		digest_hex_format(o->sha256, want);
-	else
-		snprintf(
-		    want, 2 * DIGEST_SHA512_LEN + 1, "(the origin's sha-512)");
+	if (o == NULL)
+		return memcmp(caller, d->actual, DIGEST_SHA256_LEN) != 0;
 	return (o->has_sha256 &&
 	           memcmp(o->sha256, d->actual, DIGEST_SHA256_LEN) != 0) ||
 	    (o->has_sha512 &&
@@ -1051,7 +1069,7 @@ verify_mismatch(struct download *d, const char *want, const char *got)
 	stats_add(download_conf.slot, STATS_digest_failed, 1);
 	unlink(d->jpath);
 	if (d->digest_restarts++ == 0) {
-		log_warnx("%s: digest mismatch: expected sha-256 %s, got %s: "
+		log_warnx("%s: digest mismatch: expected %s, got %s: "
 		          "starting over",
 		    d->name, want, got);
 		if (d->jfd != -1) {
@@ -1064,7 +1082,7 @@ verify_mismatch(struct download *d, const char *want, const char *got)
 	}
 	unlink(d->part);
 	download_fail(
-	    d, 502, "digest mismatch: expected sha-256 %s, got %s", want, got);
+	    d, 502, "digest mismatch: expected %s, got %s", want, got);
 	return -1;
 }
 
