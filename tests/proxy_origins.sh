@@ -112,14 +112,7 @@ assert all(x["in"] for x in o), o
 assert o[0]["reference"] and not o[1]["reference"], o
 PY
 log "frozen at $done_at bytes; killing hauld A"
-kill -KILL $wa "$PIDA" 2>/dev/null
-thaw $wa $wb
-wait_dead "$PIDA" 10 || fail "hauld A survived SIGKILL"
-pget_finished big.bin "$T/body" "$T/hdr" "with A gone"
-must_cmp "$PROXY_DIR/big.bin" "$ROOT/big.bin" "finished by B"
-b=$(($(hauld_served "$PB") - b0))
-[ "$b" -ge $((SIZE - done_at)) ] ||
-    fail "B served $b bytes since the freeze, less than the $((SIZE - done_at)) left"
+finish_without "$PIDA" "$done_at" "$b0" "$PB" B $wa $wb
 curl -sS --max-time 10 "$(purl /metrics)" >"$T/metrics"
 for u in "$A" "$B"; do
 	grep -q "^haulproxy_origin_bytes_total{origin=\"$u\"} [1-9]" "$T/metrics" ||

@@ -130,6 +130,29 @@ hauld_served()
 	    awk '$1 == "hauld_file_bytes_total" { print $2 }'
 }
 
+# finish_without PID DONE_AT B0 PORT WHO WORKERS...: big.bin's download,
+# frozen by freeze_at (WORKERS, of both hauld) after DONE_AT bytes, loses
+# hauld PID (killed while stopped); the rest thawed, it finishes, and WHO,
+# the hauld on PORT (B0 bytes served before the freeze), served at least
+# every byte not done at the freeze.
+finish_without()
+{
+	_fw_pid=$1
+	_fw_at=$2
+	_fw_b0=$3
+	_fw_port=$4
+	_fw_who=$5
+	shift 5
+	kill -KILL $(HAULD_PID=$_fw_pid worker_pids) "$_fw_pid" 2>/dev/null
+	thaw "$@"
+	wait_dead "$_fw_pid" 10 || fail "hauld $_fw_pid survived SIGKILL"
+	pget_finished big.bin "$T/body" "$T/hdr" "with one hauld gone"
+	must_cmp "$PROXY_DIR/big.bin" "$ROOT/big.bin" "finished by $_fw_who"
+	_fw_b=$(($(hauld_served "$_fw_port") - _fw_b0))
+	[ "$_fw_b" -ge $((SIZE - _fw_at)) ] ||
+	    fail "$_fw_who served $_fw_b bytes since the freeze, less than the $((SIZE - _fw_at)) left"
+}
+
 # pget_finished NAME BODY HEADERS WHAT: a 200 that says the download is
 # done, "Download complete" or, when a download already running in the
 # background got there first, "File already downloaded".

@@ -365,14 +365,20 @@ digest_hex_parse(const char *hex, unsigned char *d)
 void
 digest_hex_format(const unsigned char *d, char *out)
 {
+	digest_hex(d, DIGEST_SHA256_LEN, out);
+}
+
+void
+digest_hex(const unsigned char *d, size_t len, char *out)
+{
 	static const char x[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < DIGEST_SHA256_LEN; i++) {
+	for (i = 0; i < len; i++) {
 		out[2 * i] = x[d[i] >> 4];
 		out[2 * i + 1] = x[d[i] & 15];
 	}
-	out[2 * DIGEST_SHA256_LEN] = '\0';
+	out[2 * len] = '\0';
 }
 
 /* "haul1 SIZE MTIME.NSEC INO HEX": the version first, then the digest. */

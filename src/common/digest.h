@@ -53,6 +53,8 @@ int digest_want_parse(const char *value, int *sha256, int *sha512);
 int digest_hex_parse(const char *hex, unsigned char *sha256);
 /* 32 bytes as 64 lower-case hex digits and a NUL (out of 65 bytes). */
 void digest_hex_format(const unsigned char *sha256, char *out);
+/* len bytes as lowercase hex, NUL-terminated: out holds 2 * len + 1. */
+void digest_hex(const unsigned char *, size_t len, char *out);
 
 /* The extended attribute's value for a version and its digest. */
 int digest_xattr_format(const struct digest_version *,

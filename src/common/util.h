@@ -5,6 +5,7 @@
 #ifndef HAUL_UTIL_H
 #define HAUL_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,13 @@ int fd_nonblock(int);
  * instead of taking turns.  Durability still comes only from fdatasync.
  */
 void fd_writeback(int fd, uint64_t off, uint64_t len);
+
+/*
+ * pthread_create, the new thread with every signal blocked: the loop's
+ * handlers stay the loop's.  0, or pthread_create's error number.
+ */
+int thread_start(
+    pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t now_ms(void);

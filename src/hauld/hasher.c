@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +42,7 @@
 #include "hasher.h"
 #include "log.h"
 #include "stats.h"
+#include "util.h"
 
 #define HASHER_QUEUE 32
 #define HASHER_MEM 256        /* digests remembered in memory */
@@ -99,19 +99,14 @@ hasher_start(struct stats_slot *slot)
 {
 	pthread_attr_t attr;
 	pthread_t t;
-	sigset_t all, old;
 	int r;
 
 	H.slot = slot;
 	H.cur.fd = -1;
-	/* The thread takes no signal: the loop's handlers stay the loop's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&t, &attr, hasher_main, NULL);
+	r = thread_start(&t, &attr, hasher_main, NULL);
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		log_warnx("%s: pthread_create: %s", __func__, strerror(r));
 		return -1;

@@ -1018,18 +1018,6 @@ download_verify(struct download *d, char *out)
 	return verify_mismatch(d, want, mine);
 }
 
-/* "sha-256 HEX" (name set) or "HEX" of a digest of len bytes into out. */
-static void
-digest_msg(char *out, const char *name, const unsigned char *p, size_t len)
-{
-	size_t i, k = 0;
-
-	if (name != NULL)
-		k = (size_t)snprintf(out, DIGEST_MSG_LEN, "%s ", name);
-	for (i = 0; i < len; i++, k += 2)
-		snprintf(out + k, DIGEST_MSG_LEN - k, "%02x", p[i]);
-}
-
 /*
  * Whether the finished file (d->actual, and sha512 when the origin gave
  * one) differs from the origin's digest o, or else from caller's: the
@@ -1044,11 +1032,13 @@ verify_against(struct download *d, const struct digest_set *o,
 	const unsigned char *expect = o != NULL ? o->sha256 : caller;
 
 	if (o != NULL && !o->has_sha256) {
-		digest_msg(want, "sha-512", o->sha512, DIGEST_SHA512_LEN);
-		digest_msg(mine, NULL, sha512, DIGEST_SHA512_LEN);
+		memcpy(want, "sha-512 ", 8);
+		digest_hex(o->sha512, DIGEST_SHA512_LEN, want + 8);
+		digest_hex(sha512, DIGEST_SHA512_LEN, mine);
 	} else {
-		digest_msg(want, "sha-256", expect, DIGEST_SHA256_LEN);
-		digest_msg(mine, NULL, d->actual, DIGEST_SHA256_LEN);
+		memcpy(want, "sha-256 ", 8);
+		digest_hex(expect, DIGEST_SHA256_LEN, want + 8);
+		digest_hex(d->actual, DIGEST_SHA256_LEN, mine);
 	}
 	if (o == NULL)
 		return memcmp(caller, d->actual, DIGEST_SHA256_LEN) != 0;

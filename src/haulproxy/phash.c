@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,6 +34,7 @@
 #include <openssl/sha.h>
 
 #include "phash.h"
+#include "util.h"
 
 #define PHASH_READ (256 << 10) /* bytes per pread */
 
@@ -58,8 +58,6 @@ struct phash *
 phash_new(int fd, int sha512)
 {
 	struct phash *p;
-	sigset_t all, old;
-	int r;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
@@ -72,12 +70,7 @@ phash_new(int fd, int sha512)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->done_cv, NULL);
-	/* No signal for the thread: the loop's handlers stay the loop's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&p->thread, NULL, phash_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
+	if (thread_start(&p->thread, NULL, phash_main, p) != 0) {
 		pthread_mutex_destroy(&p->mu);
 		pthread_cond_destroy(&p->more);
 		pthread_cond_destroy(&p->done_cv);

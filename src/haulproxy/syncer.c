@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -61,9 +60,6 @@ syncer_new(
     struct event_base *base, int fd, void (*done)(void *, int), void *arg)
 {
 	struct syncer *s;
-	sigset_t all, old;
-	int r;
-
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->pipe[0] = s->pipe[1] = -1;
@@ -81,12 +77,7 @@ syncer_new(
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->more, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	/* No signal for the thread: the loop's handlers stay the loop's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&s->thread, NULL, syncer_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r == 0)
+	if (thread_start(&s->thread, NULL, syncer_main, s) == 0)
 		return s;
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->more);
