@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "range.h"
+#include "util.h"
 
 /* Largest off_t, computed without overflowing a signed type. */
 #define RANGE_OFF_MAX ((off_t)(((uint64_t)1 << (sizeof(off_t) * 8 - 1)) - 1))
@@ -391,11 +392,23 @@ range_spec_end(const char **pp)
 	return 1;
 }
 
+/*
+ * Without printf: this runs once per range served.  Offsets are never
+ * negative here; a negative one would be a caller's bug, shown as 0.
+ */
 int
 range_format(char *buf, size_t len, off_t first, off_t last, off_t size)
 {
-	return snprintf(buf, len, "bytes %lld-%lld/%lld", (long long)first,
-	    (long long)last, (long long)size);
+	char tmp[6 + 3 * 21];
+	size_t n = 6;
+
+	memcpy(tmp, "bytes ", 6);
+	n += fmt_u64(tmp + n, first < 0 ? 0 : (uint64_t)first);
+	tmp[n++] = '-';
+	n += fmt_u64(tmp + n, last < 0 ? 0 : (uint64_t)last);
+	tmp[n++] = '/';
+	n += fmt_u64(tmp + n, size < 0 ? 0 : (uint64_t)size);
+	return copy_out(buf, len, tmp, n);
 }
 
 int

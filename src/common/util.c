@@ -157,6 +157,53 @@ buf_add(struct buf *b, const void *p, size_t n)
 }
 
 int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+static size_t
+fmt_base(char *dst, uint64_t v, unsigned base)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+	return n;
+}
+
+size_t
+fmt_u64(char *dst, uint64_t v)
+{
+	return fmt_base(dst, v, 10);
+}
+
+size_t
+fmt_x64(char *dst, uint64_t v)
+{
+	return fmt_base(dst, v, 16);
+}
+
+int
+copy_out(char *dst, size_t len, const char *src, size_t n)
+{
+	size_t k;
+
+	if (len > 0) {
+		k = n < len ? n : len - 1;
+		memcpy(dst, src, k);
+		dst[k] = '\0';
+	}
+	return (int)n;
+}
+
+int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -57,5 +57,20 @@ void buf_reset(struct buf *);
 int buf_add(struct buf *, const void *, size_t);
 int buf_printf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+/* buf_add of a C string. */
+int buf_adds(struct buf *, const char *);
+
+/*
+ * v in decimal at dst (room for 20 digits and a NUL), NUL-terminated: its
+ * length.  For the hot paths that would otherwise call printf for a number.
+ */
+size_t fmt_u64(char *dst, uint64_t v);
+/* The same in lower-case hex (room for 16 digits and a NUL). */
+size_t fmt_x64(char *dst, uint64_t v);
+/*
+ * src[0..n) to dst as snprintf(dst, len, "%s", src) would, truncated to
+ * len - 1 bytes and NUL-terminated when len > 0: returns n, as an int.
+ */
+int copy_out(char *dst, size_t len, const char *src, size_t n);
 
 #endif

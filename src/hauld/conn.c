@@ -744,19 +744,23 @@ conn_dispatch(struct conn *c)
 	 * with any signed URL's sig written as "-" (auth_redact). */
 	/* A method is any token: a long one must not push j past the end. */
 	auth_redact(c->req.target, target, sizeof(target));
-	j = (size_t)snprintf(
-	    c->reqline, sizeof(c->reqline), "%.32s ", c->req.method);
-	for (i = 0; target[i] != '\0' && j + 10 < sizeof(c->reqline); i++) {
+	j = strnlen(c->req.method, 32);
+	memcpy(c->reqline, c->req.method, j);
+	c->reqline[j++] = ' ';
+	for (i = 0; target[i] != '\0' && j + 14 < sizeof(c->reqline); i++) {
 		unsigned char ch = (unsigned char)target[i];
 
-		if (ch < 0x21 || ch >= 0x7f || ch == '"' || ch == '\\')
-			j += (size_t)snprintf(c->reqline + j,
-			    sizeof(c->reqline) - j, "\\x%02X", ch);
-		else
+		if (ch < 0x21 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			c->reqline[j++] = '\\';
+			c->reqline[j++] = 'x';
+			c->reqline[j++] = "0123456789ABCDEF"[ch >> 4];
+			c->reqline[j++] = "0123456789ABCDEF"[ch & 15];
+		} else
 			c->reqline[j++] = (char)ch;
 	}
-	snprintf(
-	    c->reqline + j, sizeof(c->reqline) - j, " HTTP/1.%d", c->req.minor);
+	memcpy(c->reqline + j, " HTTP/1.", 8);
+	c->reqline[j + 8] = (char)('0' + c->req.minor); /* 0-9 */
+	c->reqline[j + 9] = '\0';
 
 	c->head_only = strcmp(c->req.method, "HEAD") == 0;
 	c->signed_expires = 0; /* per request: set by serve_authorized */
@@ -1224,32 +1228,56 @@ conn_status(struct conn *c, int status)
 {
 	conn_reset_response(c);
 	c->status = status;
-	buf_printf(&c->out,
-	    "HTTP/1.1 %d %s\r\nServer: hauld/%s\r\n"
-	    "Date: %s\r\n",
-	    status, conn_reason(status), PACKAGE_VERSION, conn_date());
+	/* The head is put together without printf: it is per request. */
+	char code[4] = {(char)('0' + status / 100 % 10),
+	    (char)('0' + status / 10 % 10), (char)('0' + status % 10), ' '};
+
+	buf_adds(&c->out, "HTTP/1.1 ");
+	buf_add(&c->out, code, sizeof(code));
+	buf_adds(&c->out, conn_reason(status));
+	buf_adds(&c->out, "\r\nServer: hauld/" PACKAGE_VERSION "\r\nDate: ");
+	buf_adds(&c->out, conn_date());
+	buf_adds(&c->out, "\r\n");
 }
 
+/*
+ * "name: value" with value from fmt; the formats most headers use (a
+ * plain string, "%s", "%lld") go without vsnprintf.
+ */
 void
 conn_header(struct conn *c, const char *name, const char *fmt, ...)
 {
 	char val[512];
+	const char *v = val;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	if (strchr(fmt, '%') == NULL)
+		v = fmt;
+	else if (strcmp(fmt, "%s") == 0)
+		v = va_arg(ap, const char *);
+	else if (strcmp(fmt, "%lld") == 0) {
+		long long n = va_arg(ap, long long);
+
+		val[0] = '-';
+		fmt_u64(val + (n < 0), n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
+	} else
+		vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	buf_printf(&c->out, "%s: %s\r\n", name, val);
+	buf_adds(&c->out, name);
+	buf_add(&c->out, ": ", 2);
+	buf_adds(&c->out, v);
+	buf_add(&c->out, "\r\n", 2);
 }
 
 void
 conn_end_head(struct conn *c)
 {
 	if (!c->keepalive)
-		buf_printf(&c->out, "Connection: close\r\n");
+		buf_adds(&c->out, "Connection: close\r\n");
 	else if (c->req.minor == 0)
-		buf_printf(&c->out, "Connection: keep-alive\r\n");
-	buf_printf(&c->out, "\r\n");
+		buf_adds(&c->out, "Connection: keep-alive\r\n");
+	buf_add(&c->out, "\r\n", 2);
 	c->head_bytes = c->out.len;
 	c->segs[0].kind = SEG_MEM;
 	c->segs[0].off = 0;
