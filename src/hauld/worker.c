@@ -39,7 +39,18 @@
 #include "stats.h"
 #include "worker.h"
 
-#define ACCEPT_BATCH 32
+/*
+ * Connections taken per wakeup of a listening socket.  One, as nginx
+ * without multi_accept: every worker is woken by a new connection and
+ * the first to run takes it, so a burst spreads over the workers.  With
+ * 32, a worker woken by a burst took most of it (wrk's 64 connections
+ * split 47/19) and the busier one capped the rate: 4 KiB ranges over TLS
+ * went from 0.98x to 1.08x nginx.  A SO_REUSEPORT socket per worker
+ * balanced as well but measured no faster, and leaves connections
+ * queued behind a worker at --max-connections; EPOLLEXCLUSIVE is not
+ * reachable through libevent 2.1.
+ */
+#define ACCEPT_BATCH 1
 
 static void worker_accept_cb(evutil_socket_t, short, void *);
 static void worker_retry_cb(evutil_socket_t, short, void *);
