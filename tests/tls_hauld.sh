@@ -82,6 +82,45 @@ assert c.sock.version() in ("TLSv1.2", "TLSv1.3")
 assert c.sock.selected_alpn_protocol() in (None, "http/1.1")
 PY
 
+# hauld reads records ahead: three requests, each its own TLS record,
+# all in one TCP send (the third a HEAD), are each answered, and a
+# response waits for no further bytes from the client.
+python3 - "$PORT" "$C/ca.pem" <<'PY' || fail "records read ahead"
+import re, socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+t = ctx.wrap_bio(inc, out, server_hostname="localhost")
+def pump():
+    data = out.read()
+    if data:
+        s.sendall(data)
+while True:
+    try:
+        t.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        pump()
+        inc.write(s.recv(65536))
+pump()
+reqs = [b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /download/a.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n",
+        b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"]
+for r in reqs:
+    t.write(r)  # one record each
+s.sendall(out.read())
+got = b""
+while got.count(b"HTTP/1.1 ") < 3 or not got.endswith(b"\r\n\r\n"):
+    try:
+        got += t.read(65536)
+    except ssl.SSLWantReadError:
+        d = s.recv(65536)
+        assert d, "closed after %d responses" % got.count(b"HTTP/1.1 ")
+        inc.write(d)
+codes = re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", got)
+assert codes == [b"200", b"206", b"200"], codes
+PY
+
 # A plain-HTTP request: an unencrypted 400 naming the reason.
 curl -sS --max-time 10 -D "$T/h" -o "$T/got" "http://127.0.0.1:$PORT/download/a.bin"
 must_equal "$(status "$T/h")" 400 "plain HTTP to the TLS port"

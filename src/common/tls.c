@@ -318,6 +318,12 @@ tls_new(struct tls_cfg *c, int fd, const char *host)
 	SSL_set_app_data(t->ssl, t);
 	if (!c->client) {
 		SSL_set_accept_state(t->ssl);
+		/*
+		 * A record in one read(2), not its header then its body: one
+		 * read per small request.  Callers ask tls_pending() before
+		 * waiting, so nothing read ahead is left behind.
+		 */
+		SSL_set_read_ahead(t->ssl, 1);
 		return t;
 	}
 	SSL_set_connect_state(t->ssl);

@@ -53,6 +53,8 @@ struct ssl_ctx_st *tls_cfg_ssl_ctx(struct tls_cfg *);
  * A connection on fd (non-blocking, owned by the caller, never closed
  * here).  host names the peer for SNI and verification on the fetching
  * side (a name or an IP literal); NULL on the serving side.  NULL on ENOMEM.
+ * Both sides read ahead: bytes may wait in the connection rather than the
+ * socket, so ask tls_pending() before waiting for the socket to read.
  */
 struct tls *tls_new(struct tls_cfg *, int fd, const char *host);
 void tls_free(struct tls *);
