@@ -450,11 +450,6 @@ httphdr_accepts(const char *value, const char *coding)
 	return q > 0;
 }
 
-/*
- * IMF-fixdate (RFC 9110 5.6.7), the only form a sender may generate.
- * The names come from tables, not strftime(), so no locale leaks in.
- * Returns snprintf's count, or -1 if t has no 4-digit year.
- */
 /* Two digits of v (0-99) at p. */
 static char *
 hh_two(char *p, int v)
@@ -491,6 +486,11 @@ hh_date_emit(const struct tm *tm, char *buf, size_t len)
 	return copy_out(buf, len, tmp, (size_t)(p + 4 - tmp));
 }
 
+/*
+ * IMF-fixdate (RFC 9110 5.6.7), the only form a sender may generate.
+ * The names come from tables, not strftime(), so no locale leaks in.
+ * Returns snprintf's count, or -1 if t has no 4-digit year.
+ */
 int
 httphdr_date_format(time_t t, char *buf, size_t len)
 {

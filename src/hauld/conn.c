@@ -1226,12 +1226,12 @@ conn_reason(int status)
 void
 conn_status(struct conn *c, int status)
 {
-	conn_reset_response(c);
-	c->status = status;
 	/* The head is put together without printf: it is per request. */
-	char code[4] = {(char)('0' + status / 100 % 10),
+	const char code[4] = {(char)('0' + status / 100 % 10),
 	    (char)('0' + status / 10 % 10), (char)('0' + status % 10), ' '};
 
+	conn_reset_response(c);
+	c->status = status;
 	buf_adds(&c->out, "HTTP/1.1 ");
 	buf_add(&c->out, code, sizeof(code));
 	buf_adds(&c->out, conn_reason(status));
