@@ -116,6 +116,7 @@ struct push {
 static void push_next(struct push *P);
 static void push_patch_or_end(struct push *P);
 static void push_failed(struct push *, const char *);
+static void push_cksum_drop(struct push *);
 static int push_head_cb(void *, int, const struct httphdr_fields *);
 static int push_body_cb(void *, const char *, size_t);
 static void push_done_cb(void *, enum hc_err, const char *);
@@ -145,8 +146,7 @@ push_free(struct push *P)
 		event_free(P->fin);
 	if (P->ckev != NULL)
 		event_free(P->ckev);
-	if (P->ck_on)
-		tus_cksum_free(&P->ck);
+	push_cksum_drop(P);
 	buf_free(&P->rq);
 	free(P->chunk);
 	if (P->fd != -1)
@@ -310,6 +310,15 @@ push_create(struct push *P)
 	push_send(P);
 }
 
+/* No checksum pass, none ready, no PATCH waiting for one. */
+static void
+push_cksum_drop(struct push *P)
+{
+	if (P->ck_on)
+		tus_cksum_free(&P->ck);
+	P->ck_on = P->ck_ready = P->ck_send = 0;
+}
+
 /*
  * A checksum pass over [off, off + len), PUSH_CK_STEP bytes per turn of
  * the loop (the daemon's downloads share it; a 64 MiB pass at once
@@ -319,9 +328,7 @@ push_create(struct push *P)
 static int
 push_cksum_start(struct push *P, uint64_t off, uint64_t len)
 {
-	if (P->ck_on)
-		tus_cksum_free(&P->ck);
-	P->ck_on = P->ck_ready = 0;
+	push_cksum_drop(P);
 	if (tus_cksum_init(&P->ck, (enum tus_algo)P->algo) == -1)
 		return -1;
 	P->ck_on = 1;
@@ -624,9 +631,7 @@ push_failed(struct push *P, const char *why)
 	unsigned ms;
 
 	/* A checksum taken ahead may be of bytes since changed (a 460). */
-	if (P->ck_on)
-		tus_cksum_free(&P->ck);
-	P->ck_on = P->ck_ready = P->ck_send = 0;
+	push_cksum_drop(P);
 	if (++P->tries > P->cmd->retries) {
 		push_end(P, 1, why);
 		return;

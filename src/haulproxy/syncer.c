@@ -60,6 +60,7 @@ syncer_new(
     struct event_base *base, int fd, void (*done)(void *, int), void *arg)
 {
 	struct syncer *s;
+
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->pipe[0] = s->pipe[1] = -1;
